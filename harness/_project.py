@@ -89,6 +89,44 @@ class Project:
     def to_json(self) -> str:
         return json.dumps(self.manifest(), indent=2, sort_keys=True)
 
+    def to_dict(self) -> dict:
+        """Return the whole project (file texts and line origins included) as JSON data."""
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "markdown": self.markdown,
+            "files": {
+                path: {
+                    "text": source.text,
+                    "origin_lines": list(source.origin_lines),
+                    "language": source.language,
+                }
+                for path, source in sorted(self.files.items())
+            },
+            "skipped": [vars(block) for block in self.skipped],
+            "warnings": list(self.warnings),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Project:
+        files = {
+            path: SourceFile(
+                path=path,
+                text=entry["text"],
+                origin_lines=tuple(entry.get("origin_lines", ())),
+                language=entry.get("language"),
+            )
+            for path, entry in data.get("files", {}).items()
+        }
+        return cls(
+            name=data["name"],
+            kind=data["kind"],
+            files=files,
+            markdown=data.get("markdown"),
+            skipped=[SkippedBlock(**block) for block in data.get("skipped", [])],
+            warnings=list(data.get("warnings", [])),
+        )
+
 
 def _span(origin: tuple[int | None, ...]) -> list[int] | None:
     known = [line for line in origin if line is not None]

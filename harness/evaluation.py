@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from harness._project import Project
 from harness._synth_result import SynthResult
 from harness.findings import DeployFinding, Finding
 
@@ -44,7 +45,7 @@ class Evaluation:
     deploy: list[DeployFinding] = field(default_factory=list)
     diff: dict[str, Any] | None = None
     score: dict[str, Any] = field(default_factory=dict)
-    ingest: dict[str, Any] = field(default_factory=dict)
+    project: Project | None = None
     versions: dict[str, str] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
@@ -60,7 +61,7 @@ class Evaluation:
             "deploy": [d.to_dict() for d in self.deploy],
             "diff": self.diff,
             "synth": self.synth.to_dict(),
-            "ingest": self.ingest,
+            "project": self.project.to_dict() if self.project else None,
             "versions": self.versions,
             "settings": self.settings,
             "timings": self.timings,
@@ -77,7 +78,7 @@ class Evaluation:
             deploy=[DeployFinding.from_dict(d) for d in data.get("deploy", [])],
             diff=data.get("diff"),
             score=data.get("score", {}),
-            ingest=data.get("ingest", {}),
+            project=Project.from_dict(data["project"]) if data.get("project") else None,
             versions=data.get("versions", {}),
             settings=data.get("settings", {}),
             timings=data.get("timings", {}),
