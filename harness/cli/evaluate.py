@@ -1,0 +1,71 @@
+"""`iac-harness evaluate`: the main job, one response against the task and its ideal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from harness.cli import app, console
+from harness.cli._common import exit_status, findings_table, parse_weights, summary_line
+from harness.evaluate import DEFAULT_TASK, EvalSettings, evaluate_ideal, evaluate_path
+from harness.results import write_evaluation, write_tables
+from harness.taxonomy import load_task
+
+
+@app.command()
+def evaluate(
+    model: Annotated[Path, typer.Argument(help="Response: a CDK project directory or a markdown file.")],
+    ideal: Annotated[Path | None, typer.Option(help="The task's ideal response, for the diff and the report's fixes.")] = None,
+    task: Annotated[str, typer.Option(help="Task id whose taxonomy the response is checked against.")] = DEFAULT_TASK,
+    output: Annotated[Path, typer.Option("-o", "--output", help="Results directory to write.")] = Path("results"),
+    region: Annotated[str, typer.Option(help="AWS region the app is synthesized for.")] = "us-east-1",
+    weight: Annotated[list[str], typer.Option(help="Severity weight as SEVERITY=NUMBER; repeatable.")] = [],
+    weights_file: Annotated[Path | None, typer.Option(help="YAML, TOML or JSON mapping of severity to weight.")] = None,
+    root_causes_only: Annotated[bool, typer.Option(help="Leave failures that are consequences of another failure out of the score.")] = False,
+    cache: Annotated[bool, typer.Option(help="Reuse cached synthesis results.")] = True,
+    timeout: Annotated[float, typer.Option(help="Synthesis time limit per run, in seconds.")] = 120.0,
+    report: Annotated[bool, typer.Option(help="Write the failure-analysis report (markdown, JSON, SARIF).")] = True,
+) -> None:
+    """Evaluate MODEL against the task's taxonomy (and IDEAL), print a table, write results."""
+    settings = EvalSettings(
+        task=task,
+        region=region,
+        weights=parse_weights(weight, weights_file),
+        root_causes_only=root_causes_only,
+        use_cache=cache,
+        timeout=timeout,
+    )
+    task_def = load_task(task)
+    evaluations = []
+    ideal_eval = None
+    if ideal is not None:
+        with console.status(f"evaluating the ideal {ideal}"):
+            ideal_eval = evaluate_ideal(ideal, settings)
+        evaluations.append(ideal_eval)
+    with console.status(f"evaluating {model}"):
+        model_eval = evaluate_path(model, ideal=ideal_eval, settings=settings, response_id=_model_id(model))
+    evaluations.append(model_eval)
+
+    for evaluation in evaluations:
+        write_evaluation(evaluation, output)
+    write_tables(evaluations, task_def, output)
+    if report:
+        from harness.report import write_reports
+
+        write_reports(model_eval, task_def, ideal_eval, output / "reports")
+        if ideal_eval is not None:
+            write_reports(ideal_eval, task_def, None, output / "reports")
+
+    console.print(findings_table(model_eval, task_def))
+    for evaluation in evaluations:
+        console.print(summary_line(evaluation))
+    console.print(f"results written to {output}/")
+    raise typer.Exit(exit_status([model_eval]))
+
+
+def _model_id(path: Path) -> str:
+    """Name the model's result after its file or folder, never clashing with the ideal's."""
+    name = path.resolve().stem or "model"
+    return "model" if name == "ideal" else name

@@ -1,0 +1,247 @@
+"""The main job: evaluate one response against a task and, optionally, its ideal.
+
+Stages run in order (ingest, synthesize, rules, deployability, diff, score);
+a stage that raises is a harness error, recorded in the result and never
+scored as a model failure.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from harness import versions
+from harness._project import Project
+from harness._synth_result import SynthResult
+from harness.errors import ErrorClass, ResponseError
+from harness.evaluation import Evaluation, Outcome, ResponseInfo
+from harness.findings import Finding, Status
+from harness.taxonomy import RuleContext, Task, load_task
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_TASK = "pci-payment-vpc"
+
+
+@dataclass
+class EvalSettings:
+    """Settings of one evaluation; everything that can change a result."""
+
+    task: str = DEFAULT_TASK
+    region: str = "us-east-1"
+    account: str = "123456789012"
+    weights: dict[str, float] | None = None
+    root_causes_only: bool = False
+    deployability: bool = True
+    diff: bool = True
+    use_cache: bool = True
+    timeout: float = 120.0
+    isolation: str = "standard"
+    extra_context: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {
+            "task": self.task,
+            "region": self.region,
+            "account": self.account,
+            "weights": self.weights,
+            "root_causes_only": self.root_causes_only,
+            "deployability": self.deployability,
+            "diff": self.diff,
+            "timeout": self.timeout,
+            "isolation": self.isolation,
+            "extra_context": self.extra_context,
+        }
+
+
+def evaluate_path(
+    path: Path | str,
+    *,
+    ideal: Evaluation | Path | str | None = None,
+    settings: EvalSettings | None = None,
+    response_id: str | None = None,
+    model_name: str | None = None,
+) -> Evaluation:
+    """Ingest the response at `path` and evaluate it."""
+    from harness.ingest import ingest
+
+    settings = settings or EvalSettings()
+    project = ingest(Path(path))
+    ideal_eval = _as_ideal(ideal, settings)
+    info = ResponseInfo(
+        id=response_id or project.name,
+        source=str(path),
+        kind=project.kind,
+        content_hash=project.content_hash(),
+        model=model_name,
+    )
+    return evaluate_project(project, info=info, ideal=ideal_eval, settings=settings)
+
+
+def evaluate_ideal(path: Path | str, settings: EvalSettings | None = None) -> Evaluation:
+    """Evaluate an ideal response on its own; it is the calibration for the rules."""
+    evaluation = evaluate_path(path, settings=settings, response_id="ideal")
+    evaluation.settings["role"] = "ideal"
+    return evaluation
+
+
+def _as_ideal(
+    ideal: Evaluation | Path | str | None, settings: EvalSettings
+) -> Evaluation | None:
+    if ideal is None or isinstance(ideal, Evaluation):
+        return ideal
+    return evaluate_ideal(ideal, settings)
+
+
+def evaluate_project(
+    project: Project,
+    *,
+    info: ResponseInfo,
+    ideal: Evaluation | None = None,
+    settings: EvalSettings | None = None,
+    task: Task | None = None,
+) -> Evaluation:
+    """Run every stage on an ingested project and return its Evaluation."""
+    settings = settings or EvalSettings()
+    task = task or load_task(settings.task)
+    timings: dict[str, float] = {}
+    evaluation = Evaluation(
+        response=info,
+        task=task.id,
+        outcome="pass",
+        synth=SynthResult(language=None, entry=None),
+        project=project,
+        versions=versions.collect(),
+        settings=settings.to_dict(),
+        timings=timings,
+    )
+    stage = "synthesis"
+    try:
+        evaluation.synth = _timed(timings, "synth", lambda: _synthesize(project, settings))
+        stage = "rules"
+        evaluation.findings = _timed(
+            timings, "rules", lambda: _run_rules(task, project, evaluation.synth, settings)
+        )
+        if evaluation.synth.ok and settings.deployability:
+            stage = "deployability"
+            evaluation.deploy = _timed(
+                timings, "deploy", lambda: _deployability(evaluation.synth, settings)
+            )
+        if evaluation.synth.ok and ideal is not None and ideal.synth.ok and settings.diff:
+            stage = "diff"
+            evaluation.diff = _timed(
+                timings, "diff", lambda: _diff(ideal, evaluation, task, settings)
+            )
+        stage = "score"
+        evaluation.score = _score(evaluation, task, settings)
+    except Exception as exc:  # noqa: BLE001 - any crash here is the harness's own
+        logger.exception("harness failed in %s on response %s", stage, info.id)
+        evaluation.synth.error = evaluation.synth.error or ResponseError(
+            ErrorClass.HARNESS_ERROR,
+            f"the harness failed during {stage}: {type(exc).__name__}: {exc}",
+        )
+        evaluation.outcome = "harness_error"
+        evaluation.settings["failed_stage"] = stage
+        return evaluation
+    evaluation.outcome = _outcome(evaluation)
+    return evaluation
+
+
+def _timed(timings: dict[str, float], name: str, call: Callable[[], Any]) -> Any:
+    start = time.perf_counter()
+    try:
+        return call()
+    finally:
+        timings[name] = round(time.perf_counter() - start, 4)
+
+
+def _synth_settings(settings: EvalSettings, env: dict[str, str] | None = None,
+                    context: dict[str, Any] | None = None):
+    from harness.synth import SynthSettings
+
+    return SynthSettings(
+        region=settings.region,
+        account=settings.account,
+        timeout=settings.timeout,
+        use_cache=settings.use_cache,
+        extra_context={**settings.extra_context, **(context or {})},
+        extra_env=dict(env or {}),
+        isolation=settings.isolation,
+    )
+
+
+def _synthesize(project: Project, settings: EvalSettings, env=None, context=None) -> SynthResult:
+    from harness import cfn
+    from harness.synth import synthesize
+
+    if cfn.is_template_response(project):
+        return cfn.synthesize_template(project, parameters=context or None)
+    return synthesize(project, _synth_settings(settings, env, context))
+
+
+def _run_rules(
+    task: Task, project: Project, synth: SynthResult, settings: EvalSettings
+) -> list[Finding]:
+    from harness.rules_engine import run_rules
+    from harness.template import TemplateModel
+
+    model = TemplateModel(synth.stacks, region=settings.region, account=settings.account)
+    resynth = None
+    if synth.ok and synth.language in ("typescript", "python"):
+
+        def resynth(env: dict[str, str], context: dict[str, Any]) -> SynthResult:
+            return _synthesize(project, settings, env, context)
+
+    ctx = RuleContext(project=project, synth=synth, model=model, resynth=resynth)
+    return run_rules(task, ctx)
+
+
+def _deployability(synth: SynthResult, settings: EvalSettings):
+    from harness.deploy import check_deployability
+
+    return check_deployability(synth.stacks, settings.region)
+
+
+def _diff(ideal: Evaluation, evaluation: Evaluation, task: Task, settings: EvalSettings):
+    from harness.diff import diff_templates
+
+    result = diff_templates(
+        ideal.synth.stacks,
+        evaluation.synth.stacks,
+        attribution=task.attribution or None,
+        region=settings.region,
+    )
+    return result.to_dict()
+
+
+def _score(evaluation: Evaluation, task: Task, settings: EvalSettings) -> dict:
+    from harness import score as scoring
+
+    weights = scoring.Weights.from_mapping(settings.weights) if settings.weights else None
+    result = scoring.score(
+        evaluation.findings,
+        task.items,
+        weights=weights,
+        root_causes_only=settings.root_causes_only,
+    )
+    result["deploy_score"] = scoring.deploy_score(evaluation.deploy)
+    return result
+
+
+def _outcome(evaluation: Evaluation) -> Outcome:
+    error = evaluation.synth.error
+    if error is not None:
+        return "harness_error" if error.blame == "harness" else "model_error"
+    if any(f.status is Status.ERROR for f in evaluation.findings):
+        return "harness_error"
+    if any(f.status is Status.FAIL for f in evaluation.findings):
+        return "fail"
+    return "pass"
+
+
+def with_settings(settings: EvalSettings, **changes: Any) -> EvalSettings:
+    return replace(settings, **changes)
