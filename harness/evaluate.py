@@ -245,3 +245,40 @@ def _outcome(evaluation: Evaluation) -> Outcome:
 
 def with_settings(settings: EvalSettings, **changes: Any) -> EvalSettings:
     return replace(settings, **changes)
+
+
+def evaluate_to_directory(
+    model: Path | str,
+    output: Path,
+    *,
+    ideal: Path | str | None = None,
+    settings: EvalSettings | None = None,
+    report: bool = True,
+) -> tuple[Evaluation, Evaluation | None]:
+    """Evaluate `model` (and the ideal) and write results, tables and reports to `output`."""
+    from harness.results import write_evaluation, write_tables
+
+    settings = settings or EvalSettings()
+    task = load_task(settings.task)
+    ideal_eval = evaluate_ideal(ideal, settings) if ideal is not None else None
+    model_eval = evaluate_path(
+        model, ideal=ideal_eval, settings=settings, response_id=_model_id(Path(model))
+    )
+    evaluations = [e for e in (ideal_eval, model_eval) if e is not None]
+    for evaluation in evaluations:
+        write_evaluation(evaluation, output)
+    write_tables(evaluations, task, output)
+    if report:
+        from harness.report import write_reports
+
+        reports = output / "reports"
+        write_reports(model_eval, task, ideal_eval, reports)
+        if ideal_eval is not None:
+            write_reports(ideal_eval, task, None, reports)
+    return model_eval, ideal_eval
+
+
+def _model_id(path: Path) -> str:
+    """Name the model's result after its file or folder, never clashing with the ideal's."""
+    name = path.resolve().stem or "model"
+    return "model" if name == "ideal" else name

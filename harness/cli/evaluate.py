@@ -8,9 +8,8 @@ from typing import Annotated
 import typer
 
 from harness.cli import app, console
-from harness.cli._common import exit_status, findings_table, parse_weights, summary_line
-from harness.evaluate import DEFAULT_TASK, EvalSettings, evaluate_ideal, evaluate_path
-from harness.results import write_evaluation, write_tables
+from harness.cli._common import EXIT_HARNESS_ERROR, exit_status, findings_table, parse_weights, summary_line
+from harness.evaluate import DEFAULT_TASK, EvalSettings, evaluate_to_directory
 from harness.taxonomy import load_task
 
 
@@ -38,34 +37,18 @@ def evaluate(
         timeout=timeout,
     )
     task_def = load_task(task)
-    evaluations = []
-    ideal_eval = None
-    if ideal is not None:
-        with console.status(f"evaluating the ideal {ideal}"):
-            ideal_eval = evaluate_ideal(ideal, settings)
-        evaluations.append(ideal_eval)
-    with console.status(f"evaluating {model}"):
-        model_eval = evaluate_path(model, ideal=ideal_eval, settings=settings, response_id=_model_id(model))
-    evaluations.append(model_eval)
-
-    for evaluation in evaluations:
-        write_evaluation(evaluation, output)
-    write_tables(evaluations, task_def, output)
-    if report:
-        from harness.report import write_reports
-
-        write_reports(model_eval, task_def, ideal_eval, output / "reports")
-        if ideal_eval is not None:
-            write_reports(ideal_eval, task_def, None, output / "reports")
+    with console.status(f"evaluating {model}" + (f" against {ideal}" if ideal else "")):
+        model_eval, ideal_eval = evaluate_to_directory(
+            model, output, ideal=ideal, settings=settings, report=report
+        )
+    evaluations = [e for e in (ideal_eval, model_eval) if e is not None]
 
     console.print(findings_table(model_eval, task_def))
     for evaluation in evaluations:
         console.print(summary_line(evaluation))
     console.print(f"results written to {output}/")
-    raise typer.Exit(exit_status([model_eval]))
+    status = exit_status([model_eval])
+    if ideal_eval is not None and ideal_eval.outcome == "harness_error":
+        status = EXIT_HARNESS_ERROR
+    raise typer.Exit(status)
 
-
-def _model_id(path: Path) -> str:
-    """Name the model's result after its file or folder, never clashing with the ideal's."""
-    name = path.resolve().stem or "model"
-    return "model" if name == "ideal" else name

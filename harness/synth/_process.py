@@ -1,0 +1,166 @@
+"""Launch one contained subprocess: time, memory, file-size and network limits.
+
+Every synthesis subprocess starts here, so that a stricter sandbox can replace
+this one function without touching the callers.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of one subprocess.
+
+    `memory_mb` becomes RLIMIT_DATA of each process (node reserves far more
+    address space than it uses, so RLIMIT_AS would break it). `file_mb` is
+    RLIMIT_FSIZE, which also caps the captured stdout and stderr files.
+    `isolate_network` runs the process in a new network namespace when
+    `unshare -n` works here; otherwise the process keeps the host's network.
+    """
+
+    wall_seconds: float = 120.0
+    memory_mb: int = 4096
+    file_mb: int = 256
+    isolate_network: bool = True
+
+
+@dataclass(frozen=True)
+class ProcessOutcome:
+    """How a contained process ended and where its output went."""
+
+    returncode: int | None
+    timed_out: bool
+    wall_seconds: float
+    stdout_path: Path
+    stderr_path: Path
+    network_isolated: bool
+
+    @property
+    def signal(self) -> int | None:
+        """Return the number of the signal that killed the process, if one did."""
+        if self.returncode is not None and self.returncode < 0:
+            return -self.returncode
+        return None
+
+    def tail(self, limit: int = 64 * 1024) -> str:
+        """Return the last `limit` bytes of stdout then stderr, decoded leniently."""
+        parts = []
+        for path in (self.stdout_path, self.stderr_path):
+            parts.append(_read_tail(path, limit))
+        text = "\n".join(part for part in parts if part)
+        return text[-limit:]
+
+
+def run_contained(
+    argv: list[str], cwd: Path, env: dict[str, str], limits: Limits, log_dir: Path
+) -> ProcessOutcome:
+    """Run `argv` in `cwd` with exactly `env`, under `limits`; never raises on failure.
+
+    The process gets its own session, so a timeout kills its whole process
+    group. Its stdout and stderr go to `<log_dir>/<name>.stdout|stderr`, where
+    `name` is the base name of the program.
+    """
+    log_dir.mkdir(parents=True, exist_ok=True)
+    name = Path(argv[1] if len(argv) > 1 else argv[0]).stem
+    stdout_path = log_dir / f"{name}.stdout"
+    stderr_path = log_dir / f"{name}.stderr"
+    isolated = limits.isolate_network and network_namespace_available()
+    full_argv = [_unshare_path(), "-n", "--", *argv] if isolated else list(argv)
+    start = time.monotonic()
+    with stdout_path.open("wb") as out, stderr_path.open("wb") as err:
+        process = subprocess.Popen(
+            full_argv,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+            start_new_session=True,
+            preexec_fn=functools.partial(_apply_limits, limits),
+        )
+        timed_out = _wait(process, limits.wall_seconds)
+    elapsed = time.monotonic() - start
+    log.debug("%s exited %s after %.2f s", argv[0], process.returncode, elapsed)
+    return ProcessOutcome(
+        returncode=process.returncode,
+        timed_out=timed_out,
+        wall_seconds=elapsed,
+        stdout_path=stdout_path,
+        stderr_path=stderr_path,
+        network_isolated=isolated,
+    )
+
+
+def _wait(process: subprocess.Popen, seconds: float) -> bool:
+    try:
+        process.wait(timeout=seconds)
+        _kill_group(process.pid)
+        return False
+    except subprocess.TimeoutExpired:
+        _kill_group(process.pid)
+        process.wait()
+        return True
+
+
+def _kill_group(pgid: int) -> None:
+    """Kill what is left of the process group, such as a jsii kernel child."""
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _apply_limits(limits: Limits) -> None:
+    """Set the child's rlimits; runs in the child between fork and exec."""
+    memory = limits.memory_mb * MIB
+    resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
+    size = limits.file_mb * MIB
+    resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+@functools.cache
+def network_namespace_available() -> bool:
+    """Return True when `unshare -n` can create a network namespace here."""
+    unshare = _unshare_path()
+    if not unshare:
+        return False
+    try:
+        completed = subprocess.run(
+            [unshare, "-n", "--", "true"], capture_output=True, timeout=10, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    if completed.returncode != 0:
+        log.info("unshare -n is not permitted; subprocesses keep the host network")
+    return completed.returncode == 0
+
+
+def _unshare_path() -> str:
+    return shutil.which("unshare") or ""
+
+
+def _read_tail(path: Path, limit: int) -> str:
+    try:
+        with path.open("rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            size = handle.tell()
+            handle.seek(max(0, size - limit))
+            return handle.read().decode("utf-8", errors="replace")
+    except FileNotFoundError:
+        return ""
