@@ -1,0 +1,454 @@
+"""Render the failure-analysis report data as a markdown document."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from harness.sourcemap import Citation, CitedLine
+
+SEVERITY_TITLES = {
+    "critical": "Critical",
+    "high": "High",
+    "medium": "Medium",
+    "low": "Low",
+}
+_KIND_WORDS = {"directory": "project directory", "markdown": "markdown document"}
+_LANGUAGE_WORDS = {
+    "typescript": "TypeScript CDK",
+    "python": "Python CDK",
+    "cloudformation": "CloudFormation template",
+}
+
+
+def render_report_markdown(report: dict[str, Any]) -> str:
+    """Return the markdown document of a report built by `build_report`."""
+    parts = [
+        f"# {report['title']}",
+        _introduction(report),
+        _executive_summary(report),
+        *_synthesis_error(report),
+        *_failure_sections(report),
+        *_error_section(report),
+        _deploy_section(report),
+        _diff_section(report),
+        _score_section(report),
+        _closing_section(report),
+    ]
+    return "\n\n".join(part.rstrip() for part in parts if part) + "\n"
+
+
+def _introduction(report: dict[str, Any]) -> str:
+    response = report["response"]
+    what = _KIND_WORDS.get(response["kind"], response["kind"])
+    language = _LANGUAGE_WORDS.get(response["language"] or "", "")
+    text = f"This report analyzes response `{response['id']}`"
+    if response.get("source"):
+        text += f" (`{response['source']}`)"
+    text += f", a {what}"
+    if language:
+        text += f" written as a {language} app"
+    text += f", against the failure taxonomy of task `{report['task']['id']}`."
+    if report["ideal"] is not None:
+        text += f" Fixes are quoted from the ideal response `{report['ideal']['id']}`."
+    if response["kind"] == "markdown":
+        text += (
+            " Each excerpt names the line numbers in the extracted project file"
+            " and in the markdown document."
+        )
+    return text
+
+
+def _executive_summary(report: dict[str, Any]) -> str:
+    summary = report["summary"]
+    lines = ["## Executive summary", ""]
+    if summary["failed"] == 0:
+        lines.append(_nothing_to_fix(report))
+    else:
+        lines.append(
+            f"The response fails {summary['failed']} of the {summary['checked']} "
+            f"checked taxonomy items: {_severity_phrase(summary['by_severity'])}."
+        )
+        lines.extend(["", "**Failure breakdown:**", ""])
+        for severity, count in summary["by_severity"].items():
+            if count:
+                items = [
+                    f["item"] for f in report["failures"] if f["severity"] == severity
+                ]
+                lines.append(
+                    f"- **{SEVERITY_TITLES.get(severity, severity)}**: {count} "
+                    f"({_items_phrase(items)})"
+                )
+        lines.extend(_gap_lines(summary))
+    lines.extend(["", _status_counts(summary)])
+    return "\n".join(lines)
+
+
+def _nothing_to_fix(report: dict[str, Any]) -> str:
+    if report["synthesis_error"] is not None:
+        return (
+            "No taxonomy item failed, but the response could not be synthesized, "
+            "so its templates were not checked."
+        )
+    return "Nothing to fix: the response passes every applicable item of the taxonomy."
+
+
+def _gap_lines(summary: dict[str, Any]) -> list[str]:
+    lines = [
+        "",
+        (
+            "**Primary knowledge gaps** (categories of the failed items, heaviest "
+            "total severity weight first):"
+        ),
+        "",
+    ]
+    for index, gap in enumerate(summary["knowledge_gaps"], start=1):
+        lines.append(
+            f"{index}. **{gap['category']}** (weight {gap['weight']:g}): "
+            f"{'; '.join(gap['titles'])}"
+        )
+    return lines
+
+
+def _status_counts(summary: dict[str, Any]) -> str:
+    text = (
+        f"Of {summary['checked']} items, {summary['passed']} passed, "
+        f"{summary['failed']} failed and {summary['not_applicable']} did not apply"
+    )
+    if summary["errors"]:
+        text += f"; {summary['errors']} could not be checked"
+    text += "."
+    if summary["consequences"]:
+        consequences = summary["consequences"]
+        text += (
+            f" Failures that follow from another failure: {len(consequences)} "
+            f"({_items_phrase(consequences)})."
+        )
+    return text
+
+
+def _severity_phrase(by_severity: dict[str, int]) -> str:
+    parts = [f"{count} {severity}" for severity, count in by_severity.items() if count]
+    return ", ".join(parts) if parts else "none"
+
+
+def _synthesis_error(report: dict[str, Any]) -> list[str]:
+    error = report["synthesis_error"]
+    if error is None:
+        return []
+    lines = [
+        "## Synthesis failure",
+        "",
+        (
+            f"The response produced no usable templates: **{error['error_class']}** "
+            f"(blamed on the {error['blame']}). {_sentence(error['message'])}"
+        ),
+    ]
+    citation = error.get("citation")
+    if citation:
+        lines.extend(["", *_citation_block(Citation.from_dict(citation), "Response")])
+    if error.get("detail"):
+        lines.extend(["", _fence(error["detail"].splitlines(), "text")])
+    return ["\n".join(lines)]
+
+
+def _failure_sections(report: dict[str, Any]) -> list[str]:
+    sections = []
+    for severity, title in SEVERITY_TITLES.items():
+        failures = [f for f in report["failures"] if f["severity"] == severity]
+        if not failures:
+            continue
+        sections.append(f"## {title} failures")
+        for failure in failures:
+            sections.append(_failure_section(failure, report))
+            sections.append("---")
+    return sections
+
+
+def _failure_section(failure: dict[str, Any], report: dict[str, Any]) -> str:
+    lines = [
+        f"### {_heading(failure)}",
+        "",
+        f"**Impact level**: {SEVERITY_TITLES.get(failure['severity'], failure['severity'])}",
+        "",
+        f"**Category**: {failure['category']}",
+        "",
+    ]
+    for citation in failure["citations"]:
+        lines.extend(_citation_block(Citation.from_dict(citation), "Model response"))
+        lines.append("")
+    lines.extend(_fix_lines(failure, report))
+    lines.extend([f"**Root cause**: {failure['root_cause']}", ""])
+    for root in failure["consequence_of"]:
+        lines.extend([_consequence_line(root), ""])
+    if failure["requirement"]:
+        lines.extend([f"**Requirement**: {failure['requirement']}", ""])
+    if failure["doc_url"]:
+        lines.extend([f"**AWS documentation**: <{failure['doc_url']}>", ""])
+    if failure["impact"]:
+        lines.extend([f"**Impact**: {failure['impact']}", ""])
+    if failure["training_value"]:
+        lines.extend([f"**Training value**: {failure['training_value']}", ""])
+    return "\n".join(lines)
+
+
+def _heading(failure: dict[str, Any]) -> str:
+    title = failure["title"]
+    if failure["item"].isdigit():
+        return f"{failure['item']}. {title} (`{failure['slug']}`)"
+    return f"{title} (`{failure['item']}`)"
+
+
+def _consequence_line(root: dict[str, Any]) -> str:
+    if root["failed"]:
+        return (
+            f"**Consequence of**: item {root['item']} ({root['title']}); fixing that "
+            "item also fixes this one."
+        )
+    return (
+        f"**Consequence of**: item {root['item']} ({root['title']}), which passed, "
+        "so this failure has a cause of its own."
+    )
+
+
+def _fix_lines(failure: dict[str, Any], report: dict[str, Any]) -> list[str]:
+    fix = failure["fix"]
+    if fix is None:
+        return []
+    lines: list[str] = []
+    for citation in fix["citations"]:
+        lines.extend(
+            _citation_block(Citation.from_dict(citation), "Ideal response fix")
+        )
+        lines.append("")
+    if fix["note"]:
+        lines.extend([f"**Ideal response fix**: {_sentence(fix['note'])}", ""])
+    return lines
+
+
+def _citation_block(citation: Citation, label: str) -> list[str]:
+    """Render one citation: a caption per contiguous run of lines, then a fence."""
+    if citation.kind == "absent" or not citation.lines:
+        return [
+            f"**{label}**: {_sentence(citation.note or 'nothing in the response corresponds')}"
+        ]
+    lines: list[str] = []
+    for run in _runs(citation.lines):
+        caption = f"**{label}** ({_location(citation.file or '', run)})"
+        if citation.note and not lines:
+            caption += f", {citation.note}"
+        lines.extend([caption + ":", _fence([c.text for c in run], citation.language)])
+    if citation.truncated:
+        lines.append("(excerpt cut short; the construct continues)")
+    return lines
+
+
+def _runs(cited: tuple[CitedLine, ...]) -> list[list[CitedLine]]:
+    """Split lines into runs that are contiguous in the file and in the markdown."""
+    runs: list[list[CitedLine]] = []
+    for line in cited:
+        if runs and _follows(runs[-1][-1], line):
+            runs[-1].append(line)
+        else:
+            runs.append([line])
+    return runs
+
+
+def _follows(previous: CitedLine, line: CitedLine) -> bool:
+    if line.line != previous.line + 1:
+        return False
+    if previous.markdown_line is None or line.markdown_line is None:
+        return previous.markdown_line is None and line.markdown_line is None
+    return line.markdown_line == previous.markdown_line + 1
+
+
+def _location(path: str, run: list[CitedLine]) -> str:
+    text = f"`{path}` {_span('line', run[0].line, run[-1].line)}"
+    if run[0].markdown_line is not None:
+        text += (
+            f", markdown {_span('line', run[0].markdown_line, run[-1].markdown_line)}"
+        )
+    return text
+
+
+def _span(word: str, first: int, last: int | None) -> str:
+    if last is None or last == first:
+        return f"{word} {first}"
+    return f"{word}s {first}-{last}"
+
+
+def _fence(text_lines: list[str], language: str | None) -> str:
+    """Return a fenced block, its fence longer than any backtick run inside."""
+    longest = max((len(m) for t in text_lines for m in re.findall(r"`+", t)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return "\n".join([f"{fence}{language or ''}", *text_lines, fence])
+
+
+def _error_section(report: dict[str, Any]) -> list[str]:
+    if not report["errors"]:
+        return []
+    lines = [
+        "## Items the harness could not check",
+        "",
+        "These items count as incomplete, not as failures of the response.",
+        "",
+    ]
+    for error in report["errors"]:
+        lines.append(f"- item {error['item']} ({error['title']}): {error['message']}")
+    return ["\n".join(lines)]
+
+
+def _deploy_section(report: dict[str, Any]) -> str:
+    deploy = report["deploy"]
+    lines = ["## Deployability", ""]
+    if not deploy:
+        lines.append("cfn-lint and the API-constraint checks found nothing.")
+        return "\n".join(lines)
+    errors = sum(1 for d in deploy if d["level"] == "error")
+    lines.append(
+        f"{_count(len(deploy), 'finding')}, {errors} of them errors that would stop "
+        "a deployment."
+    )
+    lines.extend(
+        [
+            "",
+            "| level | source | rule | resource | property | response line | message |",
+            "|---|---|---|---|---|---|---|",
+        ]
+    )
+    for entry in deploy:
+        lines.append(_deploy_row(entry))
+    return "\n".join(lines)
+
+
+def _deploy_row(entry: dict[str, Any]) -> str:
+    resource = entry["logical_id"] or ""
+    if entry["stack"]:
+        resource = f"{entry['stack']}/{resource}" if resource else entry["stack"]
+    site = entry["site"]
+    where = ""
+    if site is not None:
+        where = f"`{site['file']}`:{site['line']}"
+        if site["markdown_line"] is not None:
+            where += f" (md {site['markdown_line']})"
+    cells = [
+        entry["level"],
+        entry["source"],
+        entry["rule"],
+        resource,
+        entry["property_path"] or "",
+        where,
+        entry["message"],
+    ]
+    return "| " + " | ".join(_cell(c) for c in cells) + " |"
+
+
+def _cell(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _diff_section(report: dict[str, Any]) -> str:
+    diff = report["diff"]
+    lines = ["## Template differences not explained by a finding", ""]
+    if not diff["available"]:
+        lines.append(
+            "No diff against an ideal response was computed for this evaluation."
+        )
+        return "\n".join(lines)
+    share = diff["explained_share"]
+    share_text = (
+        f"{share:.0%}" if isinstance(share, int | float) else "an unknown share"
+    )
+    lines.append(
+        f"The diff against the ideal has {diff['entries']} entries; the taxonomy "
+        f"explains {share_text} of them."
+    )
+    if not diff["unexplained"]:
+        lines.extend(["", "Every entry is attributed to a taxonomy item."])
+        return "\n".join(lines)
+    lines.extend(["", "| kind | path | resource type | detail |", "|---|---|---|---|"])
+    for entry in diff["unexplained"]:
+        cells = [
+            entry["kind"],
+            entry["path"],
+            entry["resource_type"] or "",
+            entry["detail"],
+        ]
+        lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    return "\n".join(lines)
+
+
+def _score_section(report: dict[str, Any]) -> str:
+    score = report["score"]
+    lines = ["## Score", ""]
+    if not score:
+        lines.append("The evaluation carries no score.")
+        return "\n".join(lines)
+    lines.extend(["| measure | value |", "|---|---|"])
+    for key in sorted(score):
+        lines.append(f"| {_cell(key)} | {_cell(_value(score[key]))} |")
+    return "\n".join(lines)
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_value(v)}" for k, v in value.items())
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, list):
+        return ", ".join(_value(v) for v in value)
+    return str(value)
+
+
+def _closing_section(report: dict[str, Any]) -> str:
+    closing = report["closing"]
+    lines = ["## Summary", ""]
+    if closing["total_failures"] == 0:
+        lines.append(_nothing_to_fix(report))
+    else:
+        lines.append(
+            f"**Total failures**: {closing['total_failures']} "
+            f"({_severity_phrase(closing['by_severity'])}); "
+            f"{_count(closing['root_causes'], 'root cause')} and "
+            f"{_count(closing['consequences'], 'consequence')} of them."
+        )
+        if closing["top_gaps"]:
+            lines.extend(["", "**Primary knowledge gaps**:", ""])
+            lines.extend(f"{i}. {gap}" for i, gap in enumerate(closing["top_gaps"], 1))
+        if closing["training_focus"]:
+            lines.extend(["", "**What fixing these failures teaches**:", ""])
+            lines.extend(f"- {text}" for text in closing["training_focus"])
+    lines.extend(["", _deploy_sentence(closing), _score_sentence(closing)])
+    return "\n".join(lines)
+
+
+def _deploy_sentence(closing: dict[str, Any]) -> str:
+    return (
+        f"Deployability: {_count(closing['deploy_errors'], 'error')} and "
+        f"{_count(closing['deploy_warnings'], 'warning')}."
+    )
+
+
+def _score_sentence(closing: dict[str, Any]) -> str:
+    if closing["score"] is None:
+        return "No score was computed."
+    text = f"Score: {_value(closing['score'])}"
+    if closing["complete"] is False:
+        text += " (incomplete: some items could not be checked)"
+    return text + "."
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    if not text:
+        return text
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+def _items_phrase(items: list[str]) -> str:
+    return f"item {items[0]}" if len(items) == 1 else f"items {', '.join(items)}"

@@ -1,0 +1,347 @@
+"""Map a finding's evidence to lines of the response that a reader can check.
+
+The chain is logical ID -> construct path -> creation site (file, line) ->
+markdown line. For a wrong property the citation narrows to the line that
+sets it, found inside the construct call that starts at the creation site. For
+something missing it points at the construct where the thing belongs, or says
+that nothing in the response corresponds. Project-file items (tests, README,
+package scripts) cite the file itself.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from harness._project import Project
+from harness._synth_result import SourceSite, Stack, SynthResult
+from harness.findings import Evidence, Finding
+from harness.sourcemap._citation import (
+    MAX_EXCERPT_LINES,
+    Citation,
+    CitationKind,
+    CitedLine,
+    cite_lines,
+    fence_language,
+)
+from harness.sourcemap._files import cite_file, cite_project_file
+from harness.sourcemap._scan import (
+    MAX_CALL_LINES,
+    balanced_end,
+    construct_span,
+    find_property_lines,
+    snake_case,
+)
+from harness.sourcemap._verify import citation_problems, verify_citation
+
+__all__ = [
+    "HOST_TYPES",
+    "MAX_CALL_LINES",
+    "MAX_CITATIONS",
+    "MAX_EXCERPT_LINES",
+    "PROPERTY_KEYWORDS",
+    "Citation",
+    "CitationKind",
+    "CitedLine",
+    "citation_problems",
+    "cite_finding",
+    "cite_lines",
+    "cite_site",
+    "construct_span",
+    "fence_language",
+    "find_property_lines",
+    "property_keywords",
+    "snake_case",
+    "verify_citation",
+]
+
+logger = logging.getLogger(__name__)
+
+# A finding cites at most this many places; the rest are counted in a note.
+MAX_CITATIONS = 6
+
+# Construct properties that set what a taxonomy item checks, keyed by item slug
+# and then by CloudFormation property path (full path, last segment, or "*" for
+# any evidence of that item). Names are the camelCase props of aws-cdk-lib;
+# the snake_case spelling of Python CDK is derived from them.
+PROPERTY_KEYWORDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "availability-zones": {"*": ("maxAzs", "availabilityZones")},
+    "nat-gateway-per-az": {
+        "*": ("natGateways", "natGatewaySubnets", "natGatewayProvider")
+    },
+    "vpc-flow-logs": {"*": ("flowLogs", "trafficType", "destination")},
+    "s3-gateway-endpoint": {"*": ("gatewayEndpoints", "service", "subnets")},
+    "nacl-private-association": {"*": ("subnetSelection", "subnets")},
+    "nacl-service-ports": {"*": ("traffic",)},
+    "nacl-ephemeral-ports": {"*": ("traffic",)},
+    "nacl-explicit-deny": {"*": ("ruleAction", "traffic")},
+    "flow-log-retention": {
+        "RetentionInDays": ("retention",),
+        "*": ("retention",),
+    },
+    "subnet-outputs": {"*": ("value",)},
+    "s3-endpoint-output": {"*": ("value",)},
+    "flow-log-group-output": {"*": ("value",)},
+    "output-exports": {"*": ("exportName",)},
+    "lambda-reserved-concurrency": {"*": ("reservedConcurrentExecutions",)},
+    "package-scripts": {"*": ("scripts",)},
+}
+
+# Resource types where a missing element of an item belongs, in order of
+# preference; "Outputs" stands for the template's existing outputs.
+HOST_TYPES: dict[str, tuple[str, ...]] = {
+    "availability-zones": ("AWS::EC2::VPC",),
+    "nat-gateway-per-az": ("AWS::EC2::VPC",),
+    "vpc-flow-logs": ("AWS::EC2::VPC",),
+    "s3-gateway-endpoint": ("AWS::EC2::VPC",),
+    "nacl-private-association": ("AWS::EC2::NetworkAcl", "AWS::EC2::VPC"),
+    "required-tags": ("AWS::EC2::VPC",),
+    "nacl-service-ports": ("AWS::EC2::NetworkAcl",),
+    "nacl-ephemeral-ports": ("AWS::EC2::NetworkAcl",),
+    "nacl-explicit-deny": ("AWS::EC2::NetworkAcl",),
+    "flow-log-retention": ("AWS::Logs::LogGroup", "AWS::EC2::FlowLog"),
+    "subnet-outputs": ("Outputs",),
+    "s3-endpoint-output": ("Outputs",),
+    "flow-log-group-output": ("Outputs",),
+    "output-exports": ("Outputs",),
+    "lambda-reserved-concurrency": ("AWS::Lambda::Function",),
+}
+
+
+@dataclass
+class _Resolver:
+    """Looks up creation sites across the stacks of one synthesis."""
+
+    project: Project
+    stacks: list[Stack]
+
+    def stacks_for(self, name: str | None) -> list[Stack]:
+        named = [s for s in self.stacks if name is not None and s.name == name]
+        return named or self.stacks
+
+    def site_of(self, logical_id: str, stack_name: str | None, path: str | None):
+        """Return the creation site of `logical_id`, or of its nearest ancestor."""
+        for stack in self.stacks_for(stack_name):
+            site = stack.sites.get(logical_id)
+            if site is not None and site.file in self.project.files:
+                return site
+            construct_path = path or stack.construct_paths.get(logical_id)
+            if construct_path:
+                site = _ancestor_site(stack, construct_path, self.project)
+                if site is not None:
+                    return site
+        return None
+
+
+def property_keywords(slug: str, property_path: str | None) -> tuple[str, ...]:
+    """Return the construct props that set `property_path` for the item `slug`.
+
+    Without an entry in PROPERTY_KEYWORDS, the last segment of a CloudFormation
+    property path is used with its first letter lowered (`RetentionInDays` ->
+    `retentionInDays`), which is how aws-cdk-lib names most L1 props.
+    """
+    table = PROPERTY_KEYWORDS.get(slug, {})
+    last = property_path.split(".")[-1] if property_path else None
+    for key in (property_path, last):
+        if key and key in table:
+            return table[key]
+    if "*" in table:
+        return table["*"]
+    if last and last[:1].isupper():
+        return (last[0].lower() + last[1:],)
+    return ()
+
+
+def cite_site(
+    project: Project,
+    site: SourceSite,
+    keywords: tuple[str, ...] = (),
+    logical_ids: tuple[str, ...] = (),
+) -> Citation:
+    """Cite the lines of the call at `site` that set `keywords`, else the call.
+
+    A matched property is cited with its whole value when the value spans
+    several lines (`flowLogs: { ... }`), up to the end of the call.
+    """
+    source = project.files[site.file]
+    lines = source.text.splitlines()
+    language = fence_language(site.file, source)
+    span = construct_span(lines, site.line, language)
+    matched = find_property_lines(lines, span, keywords)
+    if matched:
+        return cite_lines(
+            project,
+            site.file,
+            _with_values(lines, matched, span, language),
+            kind="property",
+            note="sets " + ", ".join(_matched_names(lines, matched, keywords)),
+            logical_ids=logical_ids,
+        )
+    first, last = span
+    shown_last = min(last, first + MAX_EXCERPT_LINES - 1)
+    note = "creates the construct"
+    if keywords:
+        note += (
+            f" and sets none of {', '.join(keywords)}, so aws-cdk-lib's defaults apply"
+        )
+    return cite_lines(
+        project,
+        site.file,
+        range(first, shown_last + 1),
+        kind="construct",
+        note=note,
+        logical_ids=logical_ids,
+        truncated=shown_last < last,
+    )
+
+
+def _with_values(
+    lines: list[str], matched: list[int], span: tuple[int, int], language: str
+) -> list[int]:
+    numbers: set[int] = set()
+    for number in matched:
+        end = balanced_end(lines, number, language, single_line_ok=True) or number
+        end = min(end, span[1], number + MAX_EXCERPT_LINES - 1)
+        numbers.update(range(number, end + 1))
+    return sorted(numbers)
+
+
+def _matched_names(
+    lines: list[str], matched: list[int], keywords: Iterable[str]
+) -> list[str]:
+    names = []
+    for keyword in keywords:
+        spellings = {keyword, snake_case(keyword)}
+        for spelling in sorted(spellings):
+            if any(
+                find_property_lines([lines[n - 1]], (1, 1), (spelling,))
+                for n in matched
+            ):
+                names.append(spelling)
+                break
+    return names
+
+
+def cite_finding(
+    finding: Finding,
+    project: Project | None,
+    synth: SynthResult | None,
+    slug: str | None = None,
+) -> list[Citation]:
+    """Return the response lines behind `finding`, at most MAX_CITATIONS of them.
+
+    `slug` selects the item's rows of PROPERTY_KEYWORDS, HOST_TYPES and the
+    project-file selectors; it defaults to the finding's item id. The list is
+    never empty: without a place to cite, it holds one "absent" citation.
+    """
+    key = slug or finding.item
+    if project is None:
+        return [_absent("the evaluation carries no project files to cite")]
+    resolver = _Resolver(project, list(synth.stacks) if synth else [])
+    citations: list[Citation] = []
+    for evidence in finding.evidence:
+        citation = _cite_evidence(resolver, evidence, key)
+        if citation is not None:
+            _append_unique(citations, citation)
+    if not citations:
+        citations = _cite_host(resolver, key) or cite_project_file(project, key)
+    if not citations:
+        return [_absent(_absent_note(finding))]
+    return _limit(citations)
+
+
+def _cite_evidence(
+    resolver: _Resolver, evidence: Evidence, key: str
+) -> Citation | None:
+    if evidence.file and evidence.file in resolver.project.files:
+        return cite_file(
+            resolver.project, evidence.file, evidence.line, key, evidence.note
+        )
+    if evidence.logical_id is None:
+        return None
+    site = resolver.site_of(
+        evidence.logical_id, evidence.stack, evidence.construct_path
+    )
+    if site is None:
+        logger.debug(
+            "no creation site for %s in %s", evidence.logical_id, evidence.stack
+        )
+        return None
+    keywords = property_keywords(key, evidence.property_path)
+    return cite_site(resolver.project, site, keywords, (evidence.logical_id,))
+
+
+def _cite_host(resolver: _Resolver, key: str) -> list[Citation]:
+    """Cite the construct where the missing element of item `key` belongs."""
+    for host_type in HOST_TYPES.get(key, ()):
+        citations: list[Citation] = []
+        for stack in resolver.stacks:
+            for logical_id in _host_ids(stack, host_type):
+                site = resolver.site_of(logical_id, stack.name, None)
+                if site is None:
+                    continue
+                keywords = property_keywords(key, None)
+                citation = cite_site(resolver.project, site, keywords, (logical_id,))
+                note = f"where it belongs: {citation.note}"
+                _append_unique(citations, replace(citation, note=note))
+        if citations:
+            return citations
+    return []
+
+
+def _host_ids(stack: Stack, host_type: str) -> list[str]:
+    if host_type == "Outputs":
+        return sorted(stack.template.get("Outputs", {}))
+    resources = stack.template.get("Resources", {})
+    return sorted(
+        logical_id
+        for logical_id, resource in resources.items()
+        if isinstance(resource, dict) and resource.get("Type") == host_type
+    )
+
+
+def _ancestor_site(stack: Stack, path: str, project: Project) -> SourceSite | None:
+    """Return the site of the construct nearest above `path` that has one."""
+    by_path: dict[str, str] = {}
+    for logical_id, construct_path in stack.construct_paths.items():
+        by_path.setdefault(construct_path, logical_id)
+        if construct_path.endswith("/Resource"):
+            by_path.setdefault(construct_path[: -len("/Resource")], logical_id)
+    parts = path.split("/")
+    for length in range(len(parts), 1, -1):
+        logical_id = by_path.get("/".join(parts[:length]))
+        site = stack.sites.get(logical_id) if logical_id else None
+        if site is not None and site.file in project.files:
+            return site
+    return None
+
+
+def _append_unique(citations: list[Citation], citation: Citation) -> None:
+    key = (citation.file or "", tuple(c.line for c in citation.lines))
+    for index, existing in enumerate(citations):
+        if (existing.file or "", tuple(c.line for c in existing.lines)) == key:
+            merged = tuple(dict.fromkeys(existing.logical_ids + citation.logical_ids))
+            citations[index] = replace(existing, logical_ids=merged)
+            return
+    citations.append(citation)
+
+
+def _limit(citations: list[Citation]) -> list[Citation]:
+    if len(citations) <= MAX_CITATIONS:
+        return citations
+    kept = citations[:MAX_CITATIONS]
+    extra = len(citations) - MAX_CITATIONS
+    last = kept[-1]
+    kept[-1] = replace(last, f"{last.note}; {extra} more places not shown".lstrip("; "))
+    return kept
+
+
+def _absent(note: str) -> Citation:
+    return Citation(kind="absent", note=note)
+
+
+def _absent_note(finding: Finding) -> str:
+    if finding.actual:
+        return f"nothing in the response corresponds ({finding.actual})"
+    return "nothing in the response corresponds"

@@ -1,0 +1,248 @@
+"""Source mapping: from a finding's evidence to checked lines of the response."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+import report_support as support
+
+from harness._synth_result import SourceSite
+from harness.findings import Evidence, Finding, Status
+from harness.sourcemap import (
+    CitedLine,
+    cite_finding,
+    citation_problems,
+    construct_span,
+    find_property_lines,
+    property_keywords,
+    snake_case,
+    verify_citation,
+)
+
+TS_CALLS = """\
+const vpc = new ec2.Vpc(this, 'Net', {
+  maxAzs: 2, // a comment with ) and }
+  name: 'a string with ( and {',
+  subnets: [{ cidrMask: 24 }],
+});
+const other = 1;
+"""
+
+PY_CALL = """\
+vpc = ec2.Vpc(
+    self,
+    "Vpc",
+    max_azs=2,  # a comment with )
+    nat_gateways=1,
+)
+"""
+
+
+@pytest.mark.parametrize(
+    ("camel", "snake"),
+    [
+        ("maxAzs", "max_azs"),
+        ("natGateways", "nat_gateways"),
+        ("exportName", "export_name"),
+    ],
+)
+def test_snake_case(camel, snake):
+    assert snake_case(camel) == snake
+
+
+def test_span_typescript_call():
+    lines = TS_CALLS.splitlines()
+    assert construct_span(lines, 1, "ts") == (1, 5)
+
+
+def test_span_python_call():
+    lines = PY_CALL.splitlines()
+    assert construct_span(lines, 1, "python") == (1, 6)
+
+
+def test_span_site_inside_call():
+    lines = PY_CALL.splitlines()
+    assert construct_span(lines, 4, "python") == (1, 6)
+
+
+def test_span_opener_on_next_line():
+    lines = ["const vpc =", "  new ec2.Vpc(this, 'Net', {", "  });", "x();"]
+    assert construct_span(lines, 1, "ts") == (1, 3)
+
+
+def test_property_lines_camel_and_snake():
+    ts_lines = TS_CALLS.splitlines()
+    py_lines = PY_CALL.splitlines()
+    assert find_property_lines(ts_lines, (1, 5), ("maxAzs",)) == [2]
+    assert find_property_lines(py_lines, (1, 6), ("maxAzs",)) == [4]
+    assert find_property_lines(py_lines, (1, 6), ("natGateways",)) == [5]
+
+
+def test_property_lines_ignore_comparisons_and_members():
+    lines = ["if (x.maxAzs == 2) {", "  other.maxAzs: 1,", "  maxAzsLimit: 3,"]
+    assert find_property_lines(lines, (1, 3), ("maxAzs",)) == []
+
+
+def test_property_keywords_table_and_fallback():
+    assert property_keywords("availability-zones", None) == (
+        "maxAzs",
+        "availabilityZones",
+    )
+    assert property_keywords("flow-log-retention", "Properties.RetentionInDays") == (
+        "retention",
+    )
+    assert property_keywords("unknown-item", "Properties.CidrBlock") == ("cidrBlock",)
+    assert property_keywords("unknown-item", None) == ()
+
+
+def _model():
+    evaluation = support.model_evaluation()
+    return evaluation.project, evaluation.synth
+
+
+def test_cite_wrong_property_via_ancestor():
+    project, synth = _model()
+    finding = Finding(
+        "1",
+        Status.FAIL,
+        evidence=(
+            Evidence(logical_id="PaymentNetappSubnet1SubnetX", stack="NetworkStack"),
+        ),
+    )
+    [citation] = cite_finding(finding, project, synth, "availability-zones")
+    expected_line = support.line_of(support.MODEL_STACK, "maxAzs: 2")
+    assert citation.kind == "property"
+    assert citation.file == "lib/network-stack.ts"
+    assert [c.line for c in citation.lines] == [expected_line]
+    assert citation.lines[0].text.strip() == "maxAzs: 2,"
+    assert citation.language == "ts"
+    assert verify_citation(project, citation)
+
+
+def test_cite_markdown_line_matches_document():
+    project, synth = _model()
+    finding = Finding(
+        "1", Status.FAIL, evidence=(Evidence(logical_id="PaymentNet1A2B3C"),)
+    )
+    [citation] = cite_finding(finding, project, synth, "availability-zones")
+    markdown_line = citation.lines[0].markdown_line
+    assert markdown_line is not None
+    assert project.markdown.splitlines()[markdown_line - 1].strip() == "maxAzs: 2,"
+
+
+def test_cite_missing_points_at_host():
+    project, synth = _model()
+    finding = Finding("3", Status.FAIL, actual="no flow log")
+    [citation] = cite_finding(finding, project, synth, "vpc-flow-logs")
+    vpc_line = support.line_of(support.MODEL_STACK, "new ec2.Vpc(")
+    assert citation.kind == "construct"
+    assert citation.first_line == vpc_line
+    assert citation.lines[-1].text.strip() == "});"
+    assert "where it belongs" in citation.note
+    assert verify_citation(project, citation)
+
+
+def test_cite_absent_when_nothing_corresponds():
+    project, synth = _model()
+    finding = Finding("10", Status.FAIL, actual="no log group")
+    [citation] = cite_finding(finding, project, synth, "flow-log-retention")
+    assert citation.kind == "absent"
+    assert citation.lines == ()
+    assert "nothing in the response corresponds" in citation.note
+    assert "no log group" in citation.note
+
+
+def test_cite_project_file_scripts_block():
+    project, synth = _model()
+    finding = Finding("17", Status.FAIL, evidence=(Evidence(file="package.json"),))
+    [citation] = cite_finding(finding, project, synth, "package-scripts")
+    texts = [c.text.strip() for c in citation.lines]
+    assert citation.kind == "file"
+    assert texts[0] == '"scripts": {'
+    assert texts[-1] == "}"
+    assert citation.language == "json"
+    assert verify_citation(project, citation)
+
+
+def test_cite_project_file_without_evidence():
+    project, synth = _model()
+    finding = Finding("16", Status.FAIL)
+    [citation] = cite_finding(finding, project, synth, "readme")
+    texts = [c.text for c in citation.lines]
+    assert citation.file == "README.md"
+    assert texts == ["# Payment network", "## Deploy"]
+    assert verify_citation(project, citation)
+
+
+def test_cite_file_evidence_with_line():
+    project, synth = _model()
+    line = support.line_of(support.MODEL_PACKAGE, '"build"')
+    finding = Finding(
+        "17", Status.FAIL, evidence=(Evidence(file="package.json", line=line),)
+    )
+    [citation] = cite_finding(finding, project, synth, "package-scripts")
+    assert [c.line for c in citation.lines] == [line]
+
+
+def test_cite_duplicate_sites_merge():
+    project, synth = _model()
+    stack = synth.stacks[0]
+    stack.sites["Other"] = SourceSite(
+        "lib/network-stack.ts", stack.sites["PaymentNet1A2B3C"].line
+    )
+    evidence = (Evidence(logical_id="PaymentNet1A2B3C"), Evidence(logical_id="Other"))
+    citations = cite_finding(
+        Finding("1", Status.FAIL, evidence=evidence),
+        project,
+        synth,
+        "availability-zones",
+    )
+    assert len(citations) == 1
+    assert citations[0].logical_ids == ("PaymentNet1A2B3C", "Other")
+
+
+def test_cite_without_project():
+    finding = Finding("1", Status.FAIL)
+    [citation] = cite_finding(finding, None, None, "availability-zones")
+    assert citation.kind == "absent"
+
+
+def test_verify_rejects_wrong_text():
+    project, synth = _model()
+    finding = Finding(
+        "1", Status.FAIL, evidence=(Evidence(logical_id="PaymentNet1A2B3C"),)
+    )
+    [citation] = cite_finding(finding, project, synth, "availability-zones")
+    cited = citation.lines[0]
+    wrong_text = replace(
+        citation, lines=(CitedLine(cited.line, cited.markdown_line, "maxAzs: 3,"),)
+    )
+    assert not verify_citation(project, wrong_text)
+
+
+def test_verify_rejects_wrong_markdown_line():
+    project, synth = _model()
+    finding = Finding(
+        "1", Status.FAIL, evidence=(Evidence(logical_id="PaymentNet1A2B3C"),)
+    )
+    [citation] = cite_finding(finding, project, synth, "availability-zones")
+    cited = citation.lines[0]
+    shifted = replace(
+        citation, lines=(CitedLine(cited.line, cited.markdown_line + 1, cited.text),)
+    )
+    problems = citation_problems(project, shifted)
+    assert len(problems) == 2
+    assert "came from markdown line" in problems[0]
+
+
+def test_verify_rejects_line_past_end():
+    project, synth = _model()
+    finding = Finding(
+        "1", Status.FAIL, evidence=(Evidence(logical_id="PaymentNet1A2B3C"),)
+    )
+    [citation] = cite_finding(finding, project, synth, "availability-zones")
+    past = replace(citation, lines=(CitedLine(999, None, "x"),))
+    assert citation_problems(project, past) == [
+        "lib/network-stack.ts:999 is past the end of the file (22 lines)"
+    ]
