@@ -1,0 +1,309 @@
+"""Markdown layouts that ingest must turn into the right files, line for line."""
+
+from __future__ import annotations
+
+import pytest
+from ingest_support import FIXTURES, assert_origins_exact
+
+from harness._project import Project
+from harness.ingest import ingest, ingest_text
+
+
+def load(name: str) -> Project:
+    return ingest(FIXTURES / name)
+
+
+def test_file_headings():
+    project = load("file_headings.md")
+    assert sorted(project.files) == ["bin/tap.ts", "cdk.json", "lib/tap-stack.ts"]
+    assert project.files["lib/tap-stack.ts"].origin_lines[0] == 8
+    assert project.files["bin/tap.ts"].text.startswith("#!/usr/bin/env node\n")
+    assert project.files["cdk.json"].language == "json"
+    assert project.warnings == []
+    assert_origins_exact(project)
+
+
+def test_hash_and_backtick_headings():
+    project = load("hash_headings.md")
+    assert sorted(project.files) == [
+        "bin/app.ts",
+        "lib/network-stack.ts",
+        "test/network-stack.test.ts",
+    ]
+    assert project.files["bin/app.ts"].origin_lines[0] == 15
+    assert_origins_exact(project)
+
+
+def test_bold_names():
+    project = load("bold_names.md")
+    assert sorted(project.files) == [
+        "bin/main.ts",
+        "lib/storage-stack.ts",
+        "package.json",
+    ]
+    assert_origins_exact(project)
+
+
+def test_numbered_python_headings():
+    project = load("numbered_headings.md")
+    assert sorted(project.files) == [
+        "app.py",
+        "lib/tap_stack.py",
+        "lib/vpc_config.py",
+        "tests/unit/test_tap_stack.py",
+    ]
+    assert "lib/__init__.py" not in project.files
+    assert all(source.language == "python" for source in project.files.values())
+    assert project.warnings == []
+    assert_origins_exact(project)
+
+
+def test_path_comments():
+    project = load("path_comments.md")
+    assert sorted(project.files) == [
+        "README.md",
+        "app.py",
+        "bin/queue.ts",
+        "lib/constants.ts",
+        "lib/naming.py",
+        "lib/queue-stack.ts",
+    ]
+    assert_origins_exact(project)
+
+
+def test_path_comment_removed_keeps_shebang():
+    project = load("path_comments.md")
+    app = project.files["bin/queue.ts"]
+    assert app.text.splitlines()[0] == "#!/usr/bin/env node"
+    assert "bin/queue.ts" not in app.text
+    python_app = project.files["app.py"]
+    assert python_app.text.splitlines()[0] == "#!/usr/bin/env python3"
+    assert python_app.origin_lines == (21, 23)
+
+
+def test_path_comment_with_description_kept():
+    project = load("path_comments.md")
+    naming = project.files["lib/naming.py"]
+    assert naming.text.splitlines()[0] == "# lib/naming.py - builds resource names"
+    assert naming.origin_lines[0] == 29
+
+
+def test_html_path_comment_in_markdown():
+    readme = load("path_comments.md").files["README.md"]
+    assert readme.text.splitlines()[0] == "# Queue service"
+    assert readme.language == "markdown"
+
+
+def test_windows_line_endings():
+    project = load("crlf.md")
+    assert project.files["lib/crlf.py"].text == "VALUE = 1\n"
+    assert project.files["lib/crlf.py"].origin_lines == (5,)
+
+
+def test_readme_with_inner_fences():
+    project = load("readme_nested.md")
+    assert sorted(project.files) == [
+        "README.md",
+        "docs/FOUR.md",
+        "docs/tilde.md",
+        "lib/after.ts",
+    ]
+    readme = project.files["README.md"].text
+    assert "```bash\nnpm ci\n```" in readme
+    assert "├── app.ts" in readme
+    assert readme.rstrip().endswith("npx cdk deploy\n```".rstrip())
+    assert project.files["README.md"].origin_lines == tuple(range(3, 23))
+    assert project.files["lib/after.ts"].text == "export const after = true;\n"
+    assert_origins_exact(project)
+
+
+def test_four_backtick_and_tilde_fences():
+    project = load("readme_nested.md")
+    assert project.files["docs/FOUR.md"].text.count("```") == 2
+    assert "```sh\necho hi\n```" in project.files["docs/tilde.md"].text
+
+
+def test_list_indented_blocks():
+    project = load("list_indented.md")
+    assert sorted(project.files) == ["bin/bucket.ts", "lib/bucket-stack.ts"]
+    stack = project.files["lib/bucket-stack.ts"].text.splitlines()
+    assert stack[0] == "import { Stack } from 'aws-cdk-lib';"
+    assert stack[3] == "  readonly name = 'bucket';"
+    assert project.files["bin/bucket.ts"].text == "import { App } from 'aws-cdk-lib';\n"
+    assert [block.markdown_line for block in project.skipped] == [14]
+    assert_origins_exact(project)
+
+
+def test_unnamed_typescript_roles():
+    project = load("unnamed_typescript.md")
+    assert sorted(project.files) == [
+        "bin/tap.ts",
+        "cdk.json",
+        "lib/TapStack.ts",
+        "lib/monitoring-dashboard-stack.ts",
+        "package.json",
+        "tsconfig.json",
+    ]
+    assert len(project.warnings) == 6
+    assert any("lib/TapStack.ts" in warning for warning in project.warnings)
+    assert_origins_exact(project)
+
+
+def test_unnamed_typescript_app_default():
+    markdown = "```ts\nimport * as cdk from 'aws-cdk-lib';\nnew cdk.App();\n```\n"
+    assert list(ingest_text(markdown, "app").files) == ["bin/app.ts"]
+
+
+def test_unnamed_typescript_stack_kebab_case():
+    markdown = "```ts\nexport class PaymentVpcStack extends cdk.Stack {}\n```\n"
+    assert list(ingest_text(markdown, "stack").files) == ["lib/payment-vpc-stack.ts"]
+
+
+def test_unnamed_python_roles():
+    project = load("unnamed_python.md")
+    assert sorted(project.files) == [
+        "app.py",
+        "infra/payment_vpc.py",
+        "lambda/index.py",
+        "lib/audit_trail_stack.py",
+        "requirements.txt",
+        "tests/unit/test_payment_vpc.py",
+    ]
+    assert len(project.warnings) == 6
+    assert_origins_exact(project)
+
+
+def test_python_app_named_by_cdk_json():
+    markdown = (
+        '```json\n{"app": "python3 tap.py"}\n```\n\n'
+        "```python\nimport aws_cdk as cdk\napp = cdk.App()\napp.synth()\n```\n"
+    )
+    assert sorted(ingest_text(markdown, "tap").files) == ["cdk.json", "tap.py"]
+
+
+def test_lambda_handler_follows_asset_path():
+    markdown = (
+        "### lib/api_stack.py\n```python\n"
+        'fn = _lambda.Function(self, "Fn", handler="app.main",\n'
+        '    code=_lambda.Code.from_asset("lib/functions"))\n```\n\n'
+        "```python\ndef main(event, context):\n    return {}\n```\n"
+        "```python\ndef handler(event, context):\n    return {}\n```\n"
+    )
+    project = ingest_text(markdown, "handler")
+    assert "lib/functions/app.py" in project.files
+
+
+def test_trees_shell_and_output_skipped():
+    project = load("not_files.md")
+    assert project.files == {}
+    reasons = [(block.markdown_line, block.reason) for block in project.skipped]
+    assert reasons == [
+        (3, "a directory tree, not a file"),
+        (14, "shell commands, not a file"),
+        (19, "shell commands, not a file"),
+        (23, "shell commands, not a file"),
+        (30, "sample output or prose, not a file"),
+        (34, "sample output or prose, not a file"),
+        (38, "no file name, and the content matches no known project file"),
+    ]
+    assert project.skipped[0].preview == "tap/"
+    assert any("none of the 7 code blocks" in warning for warning in project.warnings)
+
+
+def test_later_block_replaces_earlier():
+    project = load("duplicates.md")
+    stack = project.files["lib/tap-stack.ts"]
+    assert "second = 2" in stack.text
+    assert stack.origin_lines == (12, 13, 14)
+    assert any("appears again" in warning for warning in project.warnings)
+
+
+def test_fragment_does_not_replace_full_file():
+    project = load("duplicates.md")
+    assert "third" not in project.files["lib/tap-stack.ts"].text
+    skipped = {block.markdown_line: block.reason for block in project.skipped}
+    assert skipped[20] == "partial repeat of lib/tap-stack.ts"
+    assert 26 in skipped
+    assert any("partial block for lib/tap-stack.ts" in w for w in project.warnings)
+
+
+def test_only_fragment_is_kept_with_warning():
+    project = load("duplicates.md")
+    assert "lib/partial-only.ts" in project.files
+    assert any("lib/partial-only.ts looks partial" in w for w in project.warnings)
+
+
+def test_cloudformation_yaml_blocks():
+    project = load("cfn_template.md")
+    assert sorted(project.files) == ["template.yaml", "templates/network.yml"]
+    assert project.files["template.yaml"].origin_lines[0] == 4
+    assert [block.markdown_line for block in project.skipped] == [14]
+    assert_origins_exact(project)
+
+
+def test_document_without_blocks():
+    project = load("no_blocks.md")
+    assert project.files == {}
+    assert project.kind == "markdown"
+    assert project.warnings == [
+        "the document has no fenced code blocks, so the response has no files"
+    ]
+
+
+def test_empty_text():
+    project = ingest_text("", "empty")
+    assert project.files == {}
+    assert len(project.warnings) == 1
+
+
+def test_unfenced_python_document():
+    text = (
+        "from aws_cdk import App, Stack\n\n\nclass S(Stack):\n    pass\n\n\n"
+        "app = App()\nS(app, 'S')\napp.synth()\n"
+    )
+    project = ingest_text(text, "bare")
+    assert list(project.files) == ["app.py"]
+    assert project.files["app.py"].origin_lines == tuple(range(1, 11))
+
+
+def test_unclosed_block_warns():
+    project = ingest_text("### lib/x.ts\n```ts\nexport const x = 1;\n", "open")
+    assert project.files["lib/x.ts"].text == "export const x = 1;\n"
+    assert any("never closed" in warning for warning in project.warnings)
+
+
+@pytest.mark.parametrize(
+    ("info", "path"),
+    [
+        ('ts title="lib/a.ts"', "lib/a.ts"),
+        ("typescript:lib/b.ts", "lib/b.ts"),
+        ("lib/c.ts", "lib/c.ts"),
+        ("python filename=app.py", "app.py"),
+    ],
+)
+def test_path_in_info_string(info: str, path: str):
+    project = ingest_text(f"```{info}\nx = 1\n```\n", "info")
+    assert list(project.files) == [path]
+
+
+def test_heading_language_conflict_ignored():
+    markdown = "### lib/tap_stack.py\n\nRun it:\n\n```bash\nnpx cdk deploy\n```\n"
+    project = ingest_text(markdown, "conflict")
+    assert project.files == {}
+    assert project.skipped[0].reason == "shell commands, not a file"
+
+
+def test_prose_colon_names_block():
+    markdown = "Save this as `lib/util.ts`:\n```ts\nexport const a = 1;\n```\n"
+    assert list(ingest_text(markdown, "prose").files) == ["lib/util.ts"]
+
+
+def test_heading_without_path_keeps_block_unnamed():
+    markdown = "## Main Stack Implementation\n\n```ts\nconst a = 1;\n```\n"
+    project = ingest_text(markdown, "plain")
+    assert project.files == {}
+
+
+def test_node_js_in_heading_is_not_a_path():
+    markdown = "### Node.js application\n```js\nconsole.log(1);\n```\n"
+    assert ingest_text(markdown, "node").files == {}
