@@ -36,6 +36,8 @@ export class NetworkStack extends cdk.Stack {
     });
 
     new cdk.CfnOutput(this, 'NetworkId', { value: network.vpcId });
+    cdk.Tags.of(network).add('Environment', 'Production'); // Project tag missing
+    // S3 traffic could use network.addGatewayEndpoint('S3', ...)
   }
 }
 """

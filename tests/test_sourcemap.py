@@ -244,5 +244,25 @@ def test_verify_rejects_line_past_end():
     [citation] = cite_finding(finding, project, synth, "availability-zones")
     past = replace(citation, lines=(CitedLine(999, None, "x"),))
     assert citation_problems(project, past) == [
-        "lib/network-stack.ts:999 is past the end of the file (22 lines)"
+        "lib/network-stack.ts:999 is past the end of the file (24 lines)"
     ]
+
+
+def test_cite_statements_outside_call():
+    project, synth = _model()
+    evidence = (Evidence(logical_id="PaymentNetappSubnet1SubnetX"),)
+    finding = Finding("6", Status.FAIL, evidence=evidence)
+    [citation] = cite_finding(finding, project, synth, "required-tags")
+    expected_line = support.line_of(support.MODEL_STACK, "Tags.of(network)")
+    assert citation.kind == "property"
+    assert [c.line for c in citation.lines] == [expected_line]
+    assert verify_citation(project, citation)
+
+
+def test_cite_statements_skip_comments():
+    project, synth = _model()
+    finding = Finding("4", Status.FAIL)
+    [citation] = cite_finding(finding, project, synth, "s3-gateway-endpoint")
+    vpc_line = support.line_of(support.MODEL_STACK, "new ec2.Vpc(")
+    assert citation.kind == "construct"
+    assert citation.first_line == vpc_line

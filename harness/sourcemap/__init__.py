@@ -11,6 +11,7 @@ package scripts) cite the file itself.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
@@ -109,12 +110,38 @@ HOST_TYPES: dict[str, tuple[str, ...]] = {
 }
 
 
+# Statements that configure an item outside the construct call that creates
+# the resource, such as `Tags.of(vpc).add(...)`. When a finding has no line
+# that sets a property, these statements are cited in place of whole
+# construct calls. Each pattern accepts the TypeScript and Python spellings.
+STATEMENT_PATTERNS: dict[str, re.Pattern[str]] = {
+    "required-tags": re.compile(r"\bTags\.of\s*\("),
+    "nacl-private-association": re.compile(
+        r"\bSubnetNetworkAclAssociation\s*\(|\.associate_?[wW]ith_?[sS]ubnet\s*\("
+    ),
+    "vpc-flow-logs": re.compile(r"\.add_?[fF]low_?[lL]og\s*\(|\bFlowLog\s*\("),
+    "s3-gateway-endpoint": re.compile(
+        r"\.add_?[gG]ateway_?[eE]ndpoint\s*\(|\bGatewayVpcEndpoint\s*\("
+    ),
+}
+
+
 @dataclass
 class _Resolver:
     """Looks up creation sites across the stacks of one synthesis."""
 
     project: Project
     stacks: list[Stack]
+
+    def site_files(self) -> list[str]:
+        """Return the project files where the response created constructs."""
+        files = {
+            site.file
+            for stack in self.stacks
+            for site in stack.sites.values()
+            if site.file in self.project.files
+        }
+        return sorted(files)
 
     def stacks_for(self, name: str | None) -> list[Stack]:
         named = [s for s in self.stacks if name is not None and s.name == name]
@@ -244,6 +271,8 @@ def cite_finding(
         citation = _cite_evidence(resolver, evidence, key)
         if citation is not None:
             _append_unique(citations, citation)
+    if not any(c.kind == "property" for c in citations):
+        citations = _cite_statements(resolver, key) or citations
     if not citations:
         citations = _cite_host(resolver, key) or cite_project_file(project, key)
     if not citations:
@@ -270,6 +299,37 @@ def _cite_evidence(
         return None
     keywords = property_keywords(key, evidence.property_path)
     return cite_site(resolver.project, site, keywords, (evidence.logical_id,))
+
+
+def _cite_statements(resolver: _Resolver, key: str) -> list[Citation]:
+    """Cite the statements of STATEMENT_PATTERNS[key] in files that create constructs."""
+    pattern = STATEMENT_PATTERNS.get(key)
+    if pattern is None:
+        return []
+    citations: list[Citation] = []
+    for path in resolver.site_files():
+        source = resolver.project.files[path]
+        lines = source.text.splitlines()
+        language = fence_language(path, source)
+        numbers: set[int] = set()
+        for number, line in enumerate(lines, start=1):
+            if pattern.search(_code_part(line, language)):
+                end = balanced_end(lines, number, language) or number
+                numbers.update(
+                    range(number, min(end, number + MAX_EXCERPT_LINES - 1) + 1)
+                )
+        if numbers:
+            note = "configures this item outside the construct call"
+            citations.append(
+                cite_lines(resolver.project, path, numbers, kind="property", note=note)
+            )
+    return citations
+
+
+def _code_part(line: str, language: str) -> str:
+    """Return `line` without a trailing line comment (strings are not parsed)."""
+    marker = "#" if language == "python" else "//"
+    return line.split(marker, 1)[0]
 
 
 def _cite_host(resolver: _Resolver, key: str) -> list[Citation]:
