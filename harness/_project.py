@@ -63,11 +63,13 @@ class Project:
         return digest.hexdigest()
 
     def write_to(self, directory: Path) -> None:
-        """Write every file under `directory`, which ingest has already made safe."""
-        for path, source in sorted(self.files.items()):
-            target = directory / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(source.text)
+        """Write every file under `directory`, following no symbolic link.
+
+        Raises UnsafePathError for an unsafe path or a link in the way.
+        """
+        from harness.ingest import write_project
+
+        write_project(self, directory)
 
     def manifest(self) -> dict:
         """Return a JSON-ready summary: files with their markdown line spans, skips."""
@@ -76,7 +78,7 @@ class Project:
             "kind": self.kind,
             "files": {
                 path: {
-                    "lines": source.text.count("\n") + 1,
+                    "lines": _line_count(source.text),
                     "markdown_lines": _span(source.origin_lines),
                     "language": source.language,
                 }
@@ -126,6 +128,11 @@ class Project:
             skipped=[SkippedBlock(**block) for block in data.get("skipped", [])],
             warnings=list(data.get("warnings", [])),
         )
+
+
+def _line_count(text: str) -> int:
+    """Return the number of `\\n`-separated lines, not counting a final newline."""
+    return text.count("\n") + (1 if text and not text.endswith("\n") else 0)
 
 
 def _span(origin: tuple[int | None, ...]) -> list[int] | None:

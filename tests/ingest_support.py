@@ -14,7 +14,9 @@ def assert_origins_exact(project: Project) -> None:
     assert project.markdown is not None
     markdown_lines = project.markdown.replace("\r\n", "\n").split("\n")
     for path, source in project.files.items():
-        file_lines = source.text.splitlines()
+        file_lines = source.text.split("\n")
+        if file_lines[-1] == "":
+            file_lines.pop()
         assert len(file_lines) == len(source.origin_lines), path
         for number, (line, origin) in enumerate(
             zip(file_lines, source.origin_lines), 1

@@ -128,3 +128,27 @@ def test_write_creates_nested_files(tmp_path: Path):
     written = write_project(Project("p", "markdown", files), tmp_path)
     assert written == [tmp_path / "bin/app.ts", tmp_path / "lib/deep/x.ts"]
     assert (tmp_path / "lib/deep/x.ts").read_text() == "x\n"
+
+
+def test_project_write_to_does_not_follow_link(tmp_path: Path):
+    outside = tmp_path / "outside.txt"
+    outside.write_text("original\n")
+    target = tmp_path / "out"
+    target.mkdir()
+    os.symlink(outside, target / "app.py")
+    project = Project("p", "markdown", {"app.py": SourceFile("app.py", "x = 1\n")})
+    with pytest.raises(UnsafePathError, match="app.py"):
+        project.write_to(target)
+    assert outside.read_text() == "original\n"
+
+
+def test_manifest_line_count():
+    files = {
+        "a.py": SourceFile("a.py", "x = 1\ny = 2\n"),
+        "b.py": SourceFile("b.py", "x = 1"),
+        "c.py": SourceFile("c.py", ""),
+    }
+    manifest = Project("p", "markdown", files).manifest()
+    assert manifest["files"]["a.py"]["lines"] == 2
+    assert manifest["files"]["b.py"]["lines"] == 1
+    assert manifest["files"]["c.py"]["lines"] == 0

@@ -80,7 +80,7 @@ def files_table(project: Project) -> Table:
         table.add_row(
             path,
             entry["language"] or "",
-            str(len(project.files[path].text.splitlines())),
+            str(entry["lines"]),
             f"{span[0]}-{span[1]}" if span else "",
         )
     return table
