@@ -1,0 +1,183 @@
+"""Parse CloudFormation template text (YAML with short intrinsic tags, or JSON).
+
+The result is plain JSON data in long form (`{"Fn::GetAtt": [...]}`) plus the
+1-based line where each resource's logical ID is written.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+# Short-form tags and the long-form key each one stands for. `!Ref` and
+# `!Condition` keep their names; every other tag `!X` becomes `Fn::X`.
+_SHORT_TAGS = {
+    "Ref": "Ref",
+    "Condition": "Condition",
+    **{
+        name: f"Fn::{name}"
+        for name in (
+            "And",
+            "Base64",
+            "Cidr",
+            "Equals",
+            "FindInMap",
+            "GetAZs",
+            "GetAtt",
+            "If",
+            "ImportValue",
+            "Join",
+            "Length",
+            "Not",
+            "Or",
+            "Select",
+            "Split",
+            "Sub",
+            "ToJsonString",
+            "Transform",
+        )
+    },
+}
+
+
+class TemplateSyntaxError(ValueError):
+    """Template text that is not valid YAML or JSON; `line` is 1-based."""
+
+    def __init__(self, message: str, line: int | None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+@dataclass
+class ParsedText:
+    """Template data in long form and where each resource starts in the text."""
+
+    data: Any
+    format: str  # "yaml" or "json"
+    resource_lines: dict[str, int] = field(default_factory=dict)
+    duplicate_resources: list[str] = field(default_factory=list)
+
+
+class _TemplateLoader(yaml.SafeLoader):
+    """SafeLoader that reads CloudFormation short tags and keeps dates as text."""
+
+
+def _construct_tagged(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+    key = _SHORT_TAGS.get(suffix)
+    if key is None:
+        raise yaml.constructor.ConstructorError(
+            None,
+            None,
+            f"unknown tag !{suffix}; CloudFormation short forms are "
+            + ", ".join(f"!{tag}" for tag in sorted(_SHORT_TAGS)),
+            node.start_mark,
+        )
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+        if key == "Fn::GetAtt":
+            resource, _, attribute = str(value).partition(".")
+            value = [resource, attribute]
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    return {key: value}
+
+
+def _construct_text(loader: yaml.SafeLoader, node: yaml.Node) -> str:
+    # CloudFormation reads `2010-09-09` as the string it is, not as a date.
+    return str(loader.construct_scalar(node))
+
+
+_TemplateLoader.add_multi_constructor("!", _construct_tagged)
+_TemplateLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_text)
+
+
+def parse_text(text: str, fmt: str | None = None) -> ParsedText:
+    """Parse template text as JSON when it starts with `{`, else as YAML.
+
+    Raises TemplateSyntaxError with the 1-based line of the first error.
+    """
+    if fmt == "json" or (fmt is None and text.lstrip().startswith("{")):
+        return _parse_json(text)
+    return _parse_yaml(text)
+
+
+def _parse_yaml(text: str) -> ParsedText:
+    loader = _TemplateLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        raise TemplateSyntaxError(_yaml_message(exc), line) from exc
+    except yaml.YAMLError as exc:
+        raise TemplateSyntaxError(str(exc), None) from exc
+    finally:
+        loader.dispose()
+    lines, duplicates = _yaml_resource_lines(node)
+    return ParsedText(data, "yaml", lines, duplicates)
+
+
+def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
+    parts = [exc.context or "", exc.problem or ""]
+    return " ".join(part for part in parts if part) or str(exc)
+
+
+def _yaml_resource_lines(root: yaml.Node | None) -> tuple[dict[str, int], list[str]]:
+    resources = _mapping_value(root, "Resources")
+    if not isinstance(resources, yaml.MappingNode):
+        return {}, []
+    lines: dict[str, int] = {}
+    duplicates: list[str] = []
+    for key_node, _ in resources.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            continue
+        if key_node.value in lines:
+            duplicates.append(key_node.value)
+        lines[key_node.value] = key_node.start_mark.line + 1
+    return lines, duplicates
+
+
+def _mapping_value(node: yaml.Node | None, key: str) -> yaml.Node | None:
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    for key_node, value_node in node.value:
+        if isinstance(key_node, yaml.ScalarNode) and key_node.value == key:
+            return value_node
+    return None
+
+
+def _parse_json(text: str) -> ParsedText:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise TemplateSyntaxError(exc.msg, exc.lineno) from exc
+    return ParsedText(data, "json", _json_resource_lines(text, data))
+
+
+def _json_resource_lines(text: str, data: Any) -> dict[str, int]:
+    """Find the line of each resource key after the `"Resources"` key.
+
+    JSON carries no positions, so this searches the text for each quoted
+    logical ID followed by a colon, in document order, from the Resources key.
+    """
+    resources = data.get("Resources") if isinstance(data, dict) else None
+    start = text.find('"Resources"')
+    if not isinstance(resources, dict) or start < 0:
+        return {}
+    lines: dict[str, int] = {}
+    position = start
+    for logical_id in resources:
+        pattern = re.compile(re.escape(json.dumps(logical_id)) + r"\s*:")
+        match = pattern.search(text, position)
+        if match is None:
+            continue
+        lines[logical_id] = text.count("\n", 0, match.start()) + 1
+        position = match.end()
+    return lines

@@ -1,0 +1,87 @@
+"""Deployability checks: cfn-lint plus documented AWS constraints it misses.
+
+`check_deployability` lints every stack's template with cfn-lint and runs the
+API-constraint checks of this package; both report `DeployFinding`s.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from harness._synth_result import Stack
+from harness.deploy import _limits, _names, _network
+from harness.deploy._cfnlint import (
+    CDK_NOISE_RULES,
+    Locator,
+    is_cdk_template,
+    lint_stack,
+)
+from harness.deploy._view import Constraint, TemplateView, Violation
+from harness.findings import DeployFinding
+
+logger = logging.getLogger(__name__)
+
+API_CONSTRAINT = "api-constraint"
+
+CONSTRAINTS: list[Constraint] = [
+    *_network.CONSTRAINTS,
+    *_names.CONSTRAINTS,
+    *_limits.CONSTRAINTS,
+]
+
+__all__ = [
+    "API_CONSTRAINT",
+    "CDK_NOISE_RULES",
+    "CONSTRAINTS",
+    "Constraint",
+    "check_constraints",
+    "check_deployability",
+    "is_cdk_template",
+    "lint_stack",
+]
+
+
+def check_deployability(stacks: list[Stack], region: str) -> list[DeployFinding]:
+    """Return cfn-lint and API-constraint findings for every stack, in stack order."""
+    findings: list[DeployFinding] = []
+    for stack in stacks:
+        started = time.perf_counter()
+        findings += lint_stack(stack, region)
+        linted = time.perf_counter()
+        findings += check_constraints(stack, region)
+        logger.debug(
+            "stack %s: cfn-lint %.3f s, constraints %.3f s",
+            stack.name,
+            linted - started,
+            time.perf_counter() - linted,
+        )
+    return findings
+
+
+def check_constraints(stack: Stack, region: str) -> list[DeployFinding]:
+    """Run every API-constraint check on one stack's template."""
+    view = TemplateView(stack, region)
+    locator = Locator(stack)
+    findings = []
+    for constraint in CONSTRAINTS:
+        for violation in constraint.check(view):
+            line = locator.line(violation.logical_id, violation.property_path)
+            findings.append(_finding(constraint, violation, stack, line))
+    return findings
+
+
+def _finding(
+    constraint: Constraint, violation: Violation, stack: Stack, line: int | None
+) -> DeployFinding:
+    return DeployFinding(
+        source=API_CONSTRAINT,
+        rule=constraint.id,
+        level=constraint.level,
+        message=violation.message,
+        stack=stack.name,
+        logical_id=violation.logical_id,
+        property_path=violation.property_path,
+        template_line=line,
+        extra={"doc_url": constraint.doc_url, "title": constraint.title},
+    )
