@@ -1,0 +1,53 @@
+"""Item 16: the README has sections on architecture, prerequisites, deployment,
+testing, security and compliance, and cost, found by their headings."""
+
+from __future__ import annotations
+
+import re
+
+from harness.findings import Evidence, Finding
+from harness.tasks.pci_payment_vpc._checks import listing, result
+from harness.tasks.pci_payment_vpc._files import find_readme, headings
+from harness.taxonomy import RuleContext
+
+SECTIONS = {
+    "architecture": r"architect|overview|design|components|resources created|topology",
+    "prerequisites": r"prerequisite|requirements|before you begin|dependencies",
+    "deployment": r"deploy|getting started|quick ?start|usage",
+    "testing": r"test",
+    "security/compliance": r"security|compliance|pci",
+    "cost": r"cost|pricing",
+}
+
+
+class Readme:
+    item_id = "16"
+    slug = "readme"
+
+    def check(self, ctx: RuleContext) -> Finding:
+        expected = f"a README with sections on {listing(SECTIONS)}"
+        readme = find_readme(ctx.project)
+        if readme is None:
+            return result(self.item_id, False, expected, "no README file")
+        found: dict[str, int] = {}
+        for heading in headings(readme.text):
+            for section, pattern in SECTIONS.items():
+                if section not in found and re.search(
+                    pattern, heading.text, re.IGNORECASE
+                ):
+                    found[section] = heading.line
+        missing = [section for section in SECTIONS if section not in found]
+        actual = f"{readme.path} covers {listing(found)}; missing: {listing(missing)}"
+        if not missing:
+            evidence = [
+                Evidence(file=readme.path, line=line, note=section)
+                for section, line in found.items()
+            ]
+            return result(self.item_id, True, expected, actual, evidence)
+        evidence = [
+            Evidence(file=readme.path, note="no section on " + listing(missing))
+        ]
+        return result(self.item_id, False, expected, actual, evidence)
+
+
+RULE = Readme()
