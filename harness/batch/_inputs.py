@@ -17,7 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from harness._project import Project
-from harness.errors import ConfigError, ErrorClass, HarnessError, ResponseError
+from harness.errors import (
+    ConfigError,
+    ErrorClass,
+    HarnessError,
+    ResponseError,
+    UnsafePathError,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -44,8 +50,8 @@ class Columns:
 class ResponseSpec:
     """One response of a batch, ingested, with the identity its results carry.
 
-    `project` is None when ingestion rejected the response; `ingest_error`
-    then says why and `content_hash` is the SHA-256 of the raw input.
+    `project` is None when ingestion rejected the response. `ingest_error` then
+    gives the reason, and `content_hash` is the SHA-256 of the raw input.
     """
 
     id: str
@@ -146,7 +152,9 @@ def _collect_folder(folder: Path, columns: Columns) -> list[ResponseSpec]:
         elif suffix in TABLE_SUFFIXES:
             specs.extend(_collect_table(child, columns))
         else:
-            logger.info("skipping %s: not a response folder, markdown file or table", child)
+            logger.info(
+                "skipping %s: not a response folder, markdown file or table", child
+            )
     return specs
 
 
@@ -171,9 +179,10 @@ def _spec_from_path(path: Path, response_id: str) -> ResponseSpec:
     )
 
 
-def _spec_from_text(
+def spec_from_text(
     text: str, response_id: str, source: str, model: str | None, prompt: str | None
 ) -> ResponseSpec:
+    """Ingest markdown `text` as one response."""
     from harness.ingest import ingest_text
 
     spec = _ingested(
@@ -201,13 +210,15 @@ def _ingested(
     except HarnessError as exc:
         error_class = (
             ErrorClass.UNSAFE_PATH
-            if type(exc).__name__ == "UnsafePathError"
+            if isinstance(exc, UnsafePathError)
             else ErrorClass.UNPARSEABLE_RESPONSE
         )
         logger.info("ingest rejected response %s: %s", response_id, exc)
         error = ResponseError(error_class, f"ingest rejected the response: {exc}")
         return ResponseSpec(response_id, source, kind, raw_hash(), None, error)
-    return ResponseSpec(response_id, source, project.kind, project.content_hash(), project)
+    return ResponseSpec(
+        response_id, source, project.kind, project.content_hash(), project
+    )
 
 
 def _collect_table(path: Path, columns: Columns) -> list[ResponseSpec]:
@@ -228,7 +239,7 @@ def _collect_table(path: Path, columns: Columns) -> list[ResponseSpec]:
         text = _cell(row, columns.text) or ""
         source = f"{path}#{number}"
         specs.append(
-            _spec_from_text(
+            spec_from_text(
                 text,
                 response_id,
                 source,
@@ -292,7 +303,10 @@ def _hash_path(path: Path) -> str:
         return digest.hexdigest()
     for file in sorted(p for p in path.rglob("*") if p.is_file()):
         relative = file.relative_to(path).as_posix()
-        if any(part.startswith(".") or part == "node_modules" for part in relative.split("/")):
+        if any(
+            part.startswith(".") or part == "node_modules"
+            for part in relative.split("/")
+        ):
             continue
         digest.update(relative.encode() + b"\0")
         digest.update(file.read_bytes() + b"\0")
@@ -302,8 +316,8 @@ def _hash_path(path: Path) -> str:
 def file_name_for(response_id: str) -> str:
     """Return a file name for `response_id`, unique per id and safe on any filesystem.
 
-    Ids made only of letters, digits, `.`, `_` and `-` are used as they are;
-    others get their unsafe characters replaced and a short hash of the id.
+    Ids made only of letters, digits, `.`, `_` and `-` are used as they are.
+    Other ids get their unsafe characters replaced and a short hash appended.
     """
     safe = _UNSAFE_ID_CHARS.sub("_", response_id).strip(".") or "response"
     if safe == response_id:

@@ -1,4 +1,4 @@
-"""What runs inside a batch worker: evaluate one response with the shared setup.
+"""Batch worker code: evaluate one response with a setup shared by all responses.
 
 A worker loads the task and the ideal's evaluation once, then evaluates many
 responses. The evaluate function is injected so that the batch machinery does
@@ -47,8 +47,14 @@ def default_evaluator() -> Evaluator:
 
 @dataclass
 class WorkerSetup:
-    """Everything a worker needs besides the response; sent once per worker."""
+    """Everything a worker needs besides the response; sent once per worker.
 
+    `token` identifies the setup so that a worker loads it once even when it
+    receives a fresh copy with every response (as Ray tasks do).
+    """
+
+    token: str
+    task: str | Task
     settings: EvalSettings
     ideal: dict[str, Any] | None = None
     evaluator: Evaluator | None = None
@@ -64,7 +70,7 @@ class _LoadedSetup:
 
 @dataclass
 class _WorkerState:
-    loaded: dict[int, _LoadedSetup] = field(default_factory=dict)
+    loaded: dict[str, _LoadedSetup] = field(default_factory=dict)
 
 
 _STATE = _WorkerState()
@@ -72,14 +78,15 @@ _STATE = _WorkerState()
 
 def load_setup(setup: WorkerSetup) -> _LoadedSetup:
     """Load the task and the ideal's evaluation once per worker and setup."""
-    key = id(setup)
+    key = setup.token
     loaded = _STATE.loaded.get(key)
     if loaded is None:
         from harness.taxonomy import load_task
 
         ideal = Evaluation.from_dict(setup.ideal) if setup.ideal else None
+        task = setup.task if not isinstance(setup.task, str) else load_task(setup.task)
         loaded = _LoadedSetup(
-            task=load_task(setup.settings.task),
+            task=task,
             settings=setup.settings,
             ideal=ideal,
             evaluator=setup.evaluator or default_evaluator(),
@@ -131,7 +138,11 @@ def failed_evaluation(
 
     A model-blamed error scores 0; a harness error has no score.
     """
-    outcome = outcome or ("harness_error" if error.blame == "harness" else "model_error")
+    outcome = outcome or (
+        "harness_error" if error.blame == "harness" else "model_error"
+    )
+    from harness import versions
+
     score: dict[str, Any] = {"score": 0.0} if outcome == "model_error" else {}
     return Evaluation(
         response=response_info(spec),
@@ -140,5 +151,6 @@ def failed_evaluation(
         synth=SynthResult(language=None, entry=None, error=error),
         score=score,
         project=spec.project,
+        versions=versions.collect(),
         settings=settings.to_dict(),
     )
