@@ -81,6 +81,9 @@ def run_contained(
     stderr_path = log_dir / f"{name}.stderr"
     isolated = limits.isolate_network and network_namespace_available()
     full_argv = [_unshare_path(), "-n", "--", *argv] if isolated else list(argv)
+    prlimit = shutil.which("prlimit")
+    if prlimit:
+        full_argv = [prlimit, *_prlimit_options(limits), "--", *full_argv]
     start = time.monotonic()
     with stdout_path.open("wb") as out, stderr_path.open("wb") as err:
         process = subprocess.Popen(
@@ -91,7 +94,9 @@ def run_contained(
             stdout=out,
             stderr=err,
             start_new_session=True,
-            preexec_fn=functools.partial(_apply_limits, limits),
+            # preexec_fn can deadlock a threaded parent, so it is only the
+            # fallback for systems without util-linux's prlimit.
+            preexec_fn=None if prlimit else functools.partial(_apply_limits, limits),  # noqa: PLW1509
         )
         timed_out = _wait(process, limits.wall_seconds)
     elapsed = time.monotonic() - start
@@ -123,6 +128,12 @@ def _kill_group(pgid: int) -> None:
         os.killpg(pgid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
+
+
+def _prlimit_options(limits: Limits) -> list[str]:
+    memory = limits.memory_mb * MIB
+    size = limits.file_mb * MIB
+    return [f"--data={memory}:{memory}", f"--fsize={size}:{size}", "--core=0:0"]
 
 
 def _apply_limits(limits: Limits) -> None:

@@ -1,0 +1,64 @@
+"""Run one Python CDK app and record how it ended.
+
+Usage: python runner_py.py JOB.json
+JOB: {"entry": "/abs/copy/app.py", "project": "/abs/copy", "result": "/abs/result.json"}
+The parent process sets the CDK environment (CDK_OUTDIR, CDK_CONTEXT_JSON,
+CDK_DEFAULT_ACCOUNT, CDK_DEFAULT_REGION, JSII_HOST_STACK_TRACES) and the
+working directory. RESULT: {"ok": bool, "error": null | {"type", "message",
+"frames": [[file, line, function], ...], "file", "line", "module"}}.
+"""
+
+import json
+import runpy
+import sys
+import traceback
+
+
+def describe(error):
+    frames = [
+        [frame.filename, frame.lineno, frame.name]
+        for frame in traceback.extract_tb(error.__traceback__)
+    ]
+    report = {
+        "type": type(error).__name__,
+        "message": str(error),
+        "frames": frames,
+        "file": None,
+        "line": None,
+        "module": None,
+    }
+    if isinstance(error, SyntaxError):
+        report["file"] = error.filename
+        report["line"] = error.lineno
+        report["message"] = error.msg
+    if isinstance(error, ModuleNotFoundError):
+        report["module"] = error.name
+    return report
+
+
+def run(job):
+    sys.path[0] = job["project"]
+    sys.argv = [job["entry"]]
+    try:
+        runpy.run_path(job["entry"], run_name="__main__")
+    except SystemExit as exit_request:
+        if exit_request.code in (None, 0):
+            return {"ok": True, "error": None}
+        message = f"the app called sys.exit({exit_request.code!r})"
+        return {"ok": False, "error": {**describe(exit_request), "message": message}}
+    except BaseException as error:  # noqa: BLE001 - every failure is the app's to report
+        traceback.print_exc()
+        return {"ok": False, "error": describe(error)}
+    return {"ok": True, "error": None}
+
+
+def main():
+    with open(sys.argv[1], encoding="utf-8") as handle:
+        job = json.load(handle)
+    report = run(job)
+    with open(job["result"], "w", encoding="utf-8") as handle:
+        json.dump(report, handle)
+
+
+if __name__ == "__main__":
+    main()
