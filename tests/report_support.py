@@ -1,19 +1,27 @@
 """Hand-made responses, evaluations and a small task for the report tests.
 
-The markdown response here is written for these tests; its line origins are
-computed by `markdown_project`, a minimal reader of `## File:` sections that
-records which document line each file line came from.
+The markdown response here is written for these tests and ingested with the
+harness's own reader, which records the document line of every file line.
 """
 
 from __future__ import annotations
+
+import re
 
 from harness._project import Project, SourceFile
 from harness._synth_result import SourceSite, Stack, SynthResult
 from harness.evaluation import Evaluation, ResponseInfo
 from harness.findings import DeployFinding, Evidence, Finding, Severity, Status
+from harness.ingest import ingest_text
 from harness.taxonomy import Item, Task
 
 FENCE = "`" * 3
+
+# The caption above each excerpt of a rendered report.
+CAPTION = re.compile(
+    r"^\*\*(?P<label>[^*]+)\*\* \(`(?P<file>[^`]+)` lines? (?P<first>\d+)(?:-(?P<last>\d+))?"
+    r"(?:, markdown lines? (?P<md_first>\d+)(?:-(?P<md_last>\d+))?)?\)"
+)
 
 MODEL_STACK = """\
 import * as cdk from 'aws-cdk-lib';
@@ -121,26 +129,8 @@ def markdown_response() -> str:
 
 
 def markdown_project(markdown: str, name: str = "model") -> Project:
-    """Split a `## File:` markdown document into files with their line origins."""
-    files: dict[str, SourceFile] = {}
-    lines = markdown.splitlines()
-    path: str | None = None
-    index = 0
-    while index < len(lines):
-        line = lines[index]
-        if line.startswith("## File: "):
-            path = line.removeprefix("## File: ").strip()
-        elif line.startswith(FENCE) and path is not None:
-            body, origins = [], []
-            index += 1
-            while lines[index] != FENCE:
-                body.append(lines[index])
-                origins.append(index + 1)
-                index += 1
-            files[path] = SourceFile(path, "\n".join(body) + "\n", tuple(origins))
-            path = None
-        index += 1
-    return Project(name=name, kind="markdown", files=files, markdown=markdown)
+    """Ingest a markdown response with the harness's own reader."""
+    return ingest_text(markdown, name)
 
 
 def directory_project(files: dict[str, str], name: str = "ideal") -> Project:
@@ -259,7 +249,7 @@ def model_evaluation() -> Evaluation:
             Status.FAIL,
             expected="a log group with 7-day retention",
             actual="no log group",
-            consequence_of=(),
+            consequence_of=("3",),
         ),
         Finding(
             "17",
@@ -294,16 +284,35 @@ def model_evaluation() -> Evaluation:
         findings=findings,
         deploy=deploy,
         diff={
+            "summary": {"entries": 2, "unexplained": 1, "explained_share": 0.5},
             "entries": [
-                {"kind": "missing", "path": ["Resources", "FlowLog"], "items": ["3"]},
+                {
+                    "kind": "only_in_ideal",
+                    "section": "resources",
+                    "type": "AWS::EC2::FlowLog",
+                    "role": "flow-log",
+                    "ideal": {"stack": "NetworkStack", "logical_id": "VpcallFlowLogX"},
+                    "model": None,
+                    "path": "",
+                    "items": ["3"],
+                },
                 {
                     "kind": "changed",
-                    "path": "Resources.Vpc.Properties.CidrBlock",
-                    "ideal": "10.0.0.0/16",
-                    "model": "10.1.0.0/16",
+                    "section": "resources",
+                    "type": "AWS::EC2::VPC",
+                    "role": "vpc",
+                    "ideal": {"stack": "NetworkStack", "logical_id": "Vpc8378EB38"},
+                    "model": {
+                        "stack": "NetworkStack",
+                        "logical_id": "PaymentNet1A2B3C",
+                    },
+                    "path": "Properties.CidrBlock",
+                    "change": "changed",
+                    "ideal_value": "10.0.0.0/16",
+                    "model_value": "10.1.0.0/16",
+                    "items": [],
                 },
             ],
-            "explained_share": 0.5,
         },
         score={
             "score": 0.25,
@@ -377,3 +386,42 @@ def ideal_evaluation() -> Evaluation:
         settings={"role": "ideal"},
     )
     return evaluation
+
+
+def cited_excerpts(markdown: str) -> list[dict]:
+    """Parse every caption and the fenced block below it out of a report."""
+    lines = markdown.splitlines()
+    excerpts = []
+    for index, line in enumerate(lines):
+        match = CAPTION.match(line)
+        if not match:
+            continue
+        fence = lines[index + 1]
+        assert fence.startswith("```"), f"no fenced block after caption {line!r}"
+        marker = re.match(r"`+", fence).group(0)
+        end = lines.index(marker, index + 2)
+        excerpts.append({**match.groupdict(), "body": lines[index + 2 : end]})
+    return excerpts
+
+
+def check_excerpt(project: Project, excerpt: dict) -> list[str]:
+    """Return the mismatches between an excerpt's numbers and the project's text."""
+    source = project.files[excerpt["file"]]
+    file_lines = source.text.splitlines()
+    first = int(excerpt["first"])
+    last = int(excerpt["last"] or first)
+    problems = []
+    if excerpt["body"] != file_lines[first - 1 : last]:
+        problems.append(f"{excerpt['file']}:{first}-{last} text differs")
+    if excerpt["md_first"] is not None:
+        md_first = int(excerpt["md_first"])
+        md_last = int(excerpt["md_last"] or md_first)
+        document = project.markdown.splitlines()[md_first - 1 : md_last]
+        if len(document) != len(excerpt["body"]):
+            problems.append(f"markdown lines {md_first}-{md_last} count differs")
+        for offset, (doc_line, body_line) in enumerate(zip(document, excerpt["body"])):
+            if not doc_line.rstrip().endswith(body_line.strip()):
+                problems.append(f"markdown line {md_first + offset} differs")
+            if source.markdown_line(first + offset) != md_first + offset:
+                problems.append(f"markdown line of {excerpt['file']}:{first + offset}")
+    return problems

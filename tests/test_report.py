@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import json
-import re
 
 import report_support as support
 
-from harness._project import Project
 from harness.errors import ErrorClass, ResponseError
 from harness.findings import Finding, Status
 from harness.report import build_report, render_json, render_markdown, write_reports
 from harness.sourcemap import Citation, citation_problems
-
-CAPTION = re.compile(
-    r"^\*\*(?P<label>[^*]+)\*\* \(`(?P<file>[^`]+)` lines? (?P<first>\d+)(?:-(?P<last>\d+))?"
-    r"(?:, markdown lines? (?P<md_first>\d+)(?:-(?P<md_last>\d+))?)?\)"
-)
 
 
 def _report():
@@ -29,45 +22,6 @@ def _markdown():
     return render_markdown(
         support.model_evaluation(), support.task(), support.ideal_evaluation()
     )
-
-
-def cited_excerpts(markdown: str) -> list[dict]:
-    """Parse every caption and the fenced block below it out of a report."""
-    lines = markdown.splitlines()
-    excerpts = []
-    for index, line in enumerate(lines):
-        match = CAPTION.match(line)
-        if not match:
-            continue
-        fence = lines[index + 1]
-        assert fence.startswith("```"), f"no fenced block after caption {line!r}"
-        marker = re.match(r"`+", fence).group(0)
-        end = lines.index(marker, index + 2)
-        excerpts.append({**match.groupdict(), "body": lines[index + 2 : end]})
-    return excerpts
-
-
-def check_excerpt(project: Project, excerpt: dict) -> list[str]:
-    """Return the mismatches between an excerpt's numbers and the project's text."""
-    source = project.files[excerpt["file"]]
-    file_lines = source.text.splitlines()
-    first = int(excerpt["first"])
-    last = int(excerpt["last"] or first)
-    problems = []
-    if excerpt["body"] != file_lines[first - 1 : last]:
-        problems.append(f"{excerpt['file']}:{first}-{last} text differs")
-    if excerpt["md_first"] is not None:
-        md_first = int(excerpt["md_first"])
-        md_last = int(excerpt["md_last"] or md_first)
-        document = project.markdown.splitlines()[md_first - 1 : md_last]
-        if len(document) != len(excerpt["body"]):
-            problems.append(f"markdown lines {md_first}-{md_last} count differs")
-        for offset, (doc_line, body_line) in enumerate(zip(document, excerpt["body"])):
-            if not doc_line.rstrip().endswith(body_line.strip()):
-                problems.append(f"markdown line {md_first + offset} differs")
-            if source.markdown_line(first + offset) != md_first + offset:
-                problems.append(f"markdown line of {excerpt['file']}:{first + offset}")
-    return problems
 
 
 def test_title_names_task():
@@ -121,10 +75,7 @@ def test_section_carries_taxonomy_text():
     assert "<https://docs.aws.amazon.com/vpc/vpc-flow-logs.html>" in section
     assert "**Impact**: impact of vpc-flow-logs" in section
     assert "**Training value**: training value of vpc-flow-logs" in section
-    assert (
-        "expects a flow log on the VPC, but the response has no AWS::EC2::FlowLog"
-        in section
-    )
+    assert "Expected: A flow log on the VPC. Found: No AWS::EC2::FlowLog." in section
 
 
 def test_consequence_names_root_item():
@@ -155,13 +106,13 @@ def test_every_excerpt_matches_response():
     markdown = _markdown()
     model = support.model_evaluation()
     ideal = support.ideal_evaluation()
-    excerpts = cited_excerpts(markdown)
+    excerpts = support.cited_excerpts(markdown)
     assert len(excerpts) >= 6
     for excerpt in excerpts:
         project = (
             ideal.project if excerpt["label"] == "Ideal response fix" else model.project
         )
-        assert check_excerpt(project, excerpt) == [], excerpt
+        assert support.check_excerpt(project, excerpt) == [], excerpt
 
 
 def test_json_citations_verify():
@@ -207,14 +158,31 @@ def test_unexplained_diff_entries():
     assert report["diff"]["unexplained"] == [
         {
             "kind": "changed",
-            "path": "Resources.Vpc.Properties.CidrBlock",
-            "resource_type": None,
-            "detail": "ideal: 10.0.0.0/16; model: 10.1.0.0/16",
+            "section": "resources",
+            "resource_type": "AWS::EC2::VPC",
+            "role": "vpc",
+            "ideal_element": "Vpc8378EB38",
+            "model_element": "PaymentNet1A2B3C",
+            "path": "Properties.CidrBlock",
+            "change": "changed",
+            "ideal_value": "10.0.0.0/16",
+            "model_value": "10.1.0.0/16",
         }
     ]
+    assert report["diff"]["by_item"] == {"3": 1}
+    assert report["diff"]["explained_share"] == 0.5
+
+
+def test_unexplained_diff_table():
+    markdown = _markdown()
+    row = next(line for line in markdown.splitlines() if line.startswith("| changed |"))
     assert (
-        "The diff against the ideal has 2 entries; the taxonomy explains 50%"
-        in _markdown()
+        "The diff against the ideal has 2 entries, and the taxonomy explains 50%"
+        in markdown
+    )
+    assert row == (
+        "| changed | AWS::EC2::VPC | PaymentNet1A2B3C | vpc | Properties.CidrBlock "
+        "| `10.0.0.0/16` | `10.1.0.0/16` |"
     )
 
 
@@ -225,13 +193,13 @@ def test_diff_with_attributed_to_and_list_paths():
             {"kind": "added", "path": ["Resources", "Extra"], "attributed_to": []},
             {"kind": "removed", "path": ["Outputs", "X"], "attributed_to": ["11"]},
         ],
-        "unexplained": 1,
         "explained_share": 0.5,
     }
     diff = build_report(model, support.task())["diff"]
     assert [e["path"] for e in diff["unexplained"]] == ["Resources.Extra"]
     assert diff["by_item"] == {"11": 1}
     assert diff["unknown_items"] == ["11"]
+    assert diff["explained_share"] == 0.5
 
 
 def test_ideal_report_says_nothing_to_fix():

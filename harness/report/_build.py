@@ -145,7 +145,7 @@ def _failure(
         "actual": finding.actual,
         "message": finding.message,
         "root_cause": _root_cause(item, finding),
-        "consequence_of": _consequence_of(finding, item, model, task),
+        "consequence_of": _consequence_of(finding, model, task),
         "doc_url": item.doc_url,
         "impact": item.impact,
         "training_value": item.training_value,
@@ -157,15 +157,10 @@ def _failure(
 def _root_cause(item: Item, finding: Finding) -> str:
     """State the root cause from the finding: what was expected and what was found."""
     sentences = []
-    if finding.expected and finding.actual:
-        sentences.append(
-            f"The task expects {_clause(finding.expected)}, "
-            f"but the response has {_clause(finding.actual)}."
-        )
-    elif finding.actual:
-        sentences.append(f"The response has {_clause(finding.actual)}.")
-    elif finding.expected:
-        sentences.append(f"The task expects {_clause(finding.expected)}.")
+    if finding.expected:
+        sentences.append(f"Expected: {_sentence(finding.expected)}")
+    if finding.actual:
+        sentences.append(f"Found: {_sentence(finding.actual)}")
     if finding.message and finding.message not in (finding.expected, finding.actual):
         sentences.append(_sentence(finding.message))
     if not sentences and item.requirement:
@@ -175,11 +170,6 @@ def _root_cause(item: Item, finding: Finding) -> str:
     return " ".join(sentences)
 
 
-def _clause(text: str) -> str:
-    text = text.strip().rstrip(".")
-    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
-
-
 def _sentence(text: str) -> str:
     text = text.strip()
     text = text[:1].upper() + text[1:]
@@ -187,15 +177,16 @@ def _sentence(text: str) -> str:
 
 
 def _consequence_of(
-    finding: Finding, item: Item, model: Evaluation, task: Task
+    finding: Finding, model: Evaluation, task: Task
 ) -> list[dict[str, Any]]:
-    """Return the root items this failure follows from, with whether each failed."""
+    """Return the root items this failure follows from, with whether each failed.
+
+    The rule that produced the finding decides; the taxonomy's `consequence_of`
+    only lists the items that can cause a failure, not the ones that did.
+    """
     statuses = {f.item: f.status for f in model.findings}
-    roots = finding.consequence_of or tuple(
-        root for root in item.consequence_of if statuses.get(root) is Status.FAIL
-    )
     result = []
-    for root in roots:
+    for root in finding.consequence_of:
         root_item = _item(task, root)
         result.append(
             {

@@ -1,19 +1,19 @@
 """The report's view of the template diff: unexplained entries and attribution.
 
-The diff arrives as a dict. Its reader here accepts entries that name their
-items under `items` or `attributed_to`, an `unexplained` list or count, and a
-path given as a string or a list of keys.
+The diff arrives as the dict of `TemplateDiff.to_dict()`: `entries` whose
+`items` name the taxonomy items they evidence (none means unexplained), and a
+`summary` with `explained_share`. The reader also accepts an `attributed_to`
+list, a top-level `explained_share`, and a path given as a list of keys.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from harness.taxonomy import Task
 
-# Entry keys that describe what differs, shown in the report in this order.
-_DETAIL_KEYS = ("ideal", "model", "expected", "actual", "before", "after", "message")
-MAX_DETAIL_CHARS = 160
+MAX_VALUE_CHARS = 120
 
 
 def diff_section(diff: dict[str, Any] | None, task: Task) -> dict[str, Any]:
@@ -24,9 +24,10 @@ def diff_section(diff: dict[str, Any] | None, task: Task) -> dict[str, Any]:
             "entries": 0,
             "explained_share": None,
             "unexplained": [],
+            "by_item": {},
+            "unknown_items": [],
         }
     entries = [e for e in diff.get("entries") or [] if isinstance(e, dict)]
-    unexplained = _unexplained(diff, entries)
     by_item: dict[str, int] = {}
     for entry in entries:
         for item in _attribution(entry):
@@ -35,11 +36,18 @@ def diff_section(diff: dict[str, Any] | None, task: Task) -> dict[str, Any]:
     return {
         "available": True,
         "entries": len(entries),
-        "explained_share": diff.get("explained_share"),
-        "unexplained": [_describe(entry) for entry in unexplained],
+        "explained_share": _explained_share(diff),
+        "unexplained": [_describe(e) for e in entries if not _attribution(e)],
         "by_item": {k: by_item[k] for k in sorted(by_item, key=_item_order(task))},
         "unknown_items": sorted(k for k in by_item if k not in known),
     }
+
+
+def _explained_share(diff: dict[str, Any]) -> float | None:
+    summary = diff.get("summary")
+    share = summary.get("explained_share") if isinstance(summary, dict) else None
+    share = diff.get("explained_share", share)
+    return float(share) if isinstance(share, int | float) else None
 
 
 def _attribution(entry: dict[str, Any]) -> list[str]:
@@ -52,37 +60,37 @@ def _attribution(entry: dict[str, Any]) -> list[str]:
     return []
 
 
-def _unexplained(
-    diff: dict[str, Any], entries: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    listed = diff.get("unexplained")
-    if isinstance(listed, list) and all(isinstance(e, dict) for e in listed):
-        return listed
-    if isinstance(listed, list) and all(isinstance(e, int) for e in listed):
-        return [entries[i] for i in listed if 0 <= i < len(entries)]
-    return [e for e in entries if not _attribution(e)]
-
-
 def _describe(entry: dict[str, Any]) -> dict[str, Any]:
     path = entry.get("path")
     if isinstance(path, list | tuple):
         path = ".".join(str(p) for p in path)
-    details = []
-    for key in _DETAIL_KEYS:
-        if key in entry and entry[key] not in (None, ""):
-            details.append(f"{key}: {_short(entry[key])}")
     return {
         "kind": str(entry.get("kind", "")),
+        "section": entry.get("section"),
+        "resource_type": entry.get("type") or entry.get("resource_type"),
+        "role": entry.get("role"),
+        "ideal_element": _logical_id(entry.get("ideal")),
+        "model_element": _logical_id(entry.get("model")),
         "path": str(path or ""),
-        "resource_type": entry.get("resource_type") or entry.get("type"),
-        "detail": "; ".join(details),
+        "change": entry.get("change") or None,
+        "ideal_value": _short(entry.get("ideal_value")),
+        "model_value": _short(entry.get("model_value")),
     }
 
 
-def _short(value: Any) -> str:
-    text = value if isinstance(value, str) else repr(value)
-    if len(text) > MAX_DETAIL_CHARS:
-        return text[: MAX_DETAIL_CHARS - 3] + "..."
+def _logical_id(reference: Any) -> str | None:
+    if isinstance(reference, dict):
+        return reference.get("logical_id")
+    return str(reference) if reference else None
+
+
+def _short(value: Any) -> str | None:
+    """Return a value as compact JSON text, cut to MAX_VALUE_CHARS."""
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+    if len(text) > MAX_VALUE_CHARS:
+        return text[: MAX_VALUE_CHARS - 3] + "..."
     return text
 
 

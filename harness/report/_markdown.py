@@ -13,6 +13,8 @@ SEVERITY_TITLES = {
     "medium": "Medium",
     "low": "Low",
 }
+# Unexplained diff entries shown in the markdown; the JSON report has all.
+MAX_DIFF_ROWS = 40
 _KIND_WORDS = {"directory": "project directory", "markdown": "markdown document"}
 _LANGUAGE_WORDS = {
     "typescript": "TypeScript CDK",
@@ -356,26 +358,50 @@ def _diff_section(report: dict[str, Any]) -> str:
         )
         return "\n".join(lines)
     share = diff["explained_share"]
-    share_text = (
-        f"{share:.0%}" if isinstance(share, int | float) else "an unknown share"
-    )
+    share_text = f"{share:.0%}" if share is not None else "an unknown share"
     lines.append(
-        f"The diff against the ideal has {diff['entries']} entries; the taxonomy "
-        f"explains {share_text} of them."
+        f"The diff against the ideal has {_count(diff['entries'], 'entry')}, and the "
+        f"taxonomy explains {share_text} of them."
     )
-    if not diff["unexplained"]:
+    unexplained = diff["unexplained"]
+    if not unexplained:
         lines.extend(["", "Every entry is attributed to a taxonomy item."])
         return "\n".join(lines)
-    lines.extend(["", "| kind | path | resource type | detail |", "|---|---|---|---|"])
-    for entry in diff["unexplained"]:
-        cells = [
-            entry["kind"],
-            entry["path"],
-            entry["resource_type"] or "",
-            entry["detail"],
+    lines.extend(
+        [
+            "",
+            "| kind | type | element | role | path | ideal | model |",
+            "|---|---|---|---|---|---|---|",
         ]
-        lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    )
+    for entry in unexplained[:MAX_DIFF_ROWS]:
+        lines.append(_diff_row(entry))
+    if len(unexplained) > MAX_DIFF_ROWS:
+        hidden = len(unexplained) - MAX_DIFF_ROWS
+        lines.extend(
+            ["", f"{_count(hidden, 'more entry')} are listed in the JSON report."]
+        )
     return "\n".join(lines)
+
+
+def _diff_row(entry: dict[str, Any]) -> str:
+    element = entry["model_element"] or entry["ideal_element"] or ""
+    cells = [
+        entry["kind"],
+        entry["resource_type"] or "",
+        element,
+        entry["role"] or "",
+        entry["path"],
+        _code(entry["ideal_value"]),
+        _code(entry["model_value"]),
+    ]
+    return "| " + " | ".join(_cell(c) for c in cells) + " |"
+
+
+def _code(value: str | None) -> str:
+    if value is None:
+        return ""
+    return f"`{value}`" if "`" not in value else value
 
 
 def _score_section(report: dict[str, Any]) -> str:
@@ -447,7 +473,10 @@ def _sentence(text: str) -> str:
 
 
 def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+    if number == 1:
+        return f"{number} {noun}"
+    plural = noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
+    return f"{number} {plural}"
 
 
 def _items_phrase(items: list[str]) -> str:

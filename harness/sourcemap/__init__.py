@@ -74,9 +74,9 @@ PROPERTY_KEYWORDS: dict[str, dict[str, tuple[str, ...]]] = {
     "vpc-flow-logs": {"*": ("flowLogs", "trafficType", "destination")},
     "s3-gateway-endpoint": {"*": ("gatewayEndpoints", "service", "subnets")},
     "nacl-private-association": {"*": ("subnetSelection", "subnets")},
-    "nacl-service-ports": {"*": ("traffic",)},
-    "nacl-ephemeral-ports": {"*": ("traffic",)},
-    "nacl-explicit-deny": {"*": ("ruleAction", "traffic")},
+    "nacl-service-ports": {"*": ("traffic", "direction")},
+    "nacl-ephemeral-ports": {"*": ("traffic", "direction")},
+    "nacl-explicit-deny": {"*": ("traffic", "direction", "ruleAction")},
     "flow-log-retention": {
         "RetentionInDays": ("retention",),
         "*": ("retention",),
@@ -110,6 +110,8 @@ HOST_TYPES: dict[str, tuple[str, ...]] = {
 }
 
 
+_ACL_ENTRY = re.compile(r"\.add_?[eE]ntry\s*\(|\bNetworkAclEntry\s*\(")
+
 # Statements that configure an item outside the construct call that creates
 # the resource, such as `Tags.of(vpc).add(...)`. When a finding has no line
 # that sets a property, these statements are cited in place of whole
@@ -123,6 +125,9 @@ STATEMENT_PATTERNS: dict[str, re.Pattern[str]] = {
     "s3-gateway-endpoint": re.compile(
         r"\.add_?[gG]ateway_?[eE]ndpoint\s*\(|\bGatewayVpcEndpoint\s*\("
     ),
+    "nacl-service-ports": _ACL_ENTRY,
+    "nacl-ephemeral-ports": _ACL_ENTRY,
+    "nacl-explicit-deny": _ACL_ENTRY,
 }
 
 
@@ -283,29 +288,41 @@ def cite_finding(
 def _cite_evidence(
     resolver: _Resolver, evidence: Evidence, key: str
 ) -> Citation | None:
-    if evidence.file and evidence.file in resolver.project.files:
-        return cite_file(
-            resolver.project, evidence.file, evidence.line, key, evidence.note
+    """Cite template evidence at its creation site, or project-file evidence.
+
+    Template evidence may also carry the creation site in `file` and `line`;
+    the site recorded in the synthesis is preferred when both exist.
+    """
+    files = resolver.project.files
+    if evidence.logical_id is not None:
+        site = resolver.site_of(
+            evidence.logical_id, evidence.stack, evidence.construct_path
         )
-    if evidence.logical_id is None:
-        return None
-    site = resolver.site_of(
-        evidence.logical_id, evidence.stack, evidence.construct_path
-    )
-    if site is None:
+        if site is None and evidence.file in files and evidence.line:
+            site = SourceSite(evidence.file, evidence.line)
+        if site is not None:
+            keywords = property_keywords(key, evidence.property_path)
+            return cite_site(resolver.project, site, keywords, (evidence.logical_id,))
         logger.debug(
             "no creation site for %s in %s", evidence.logical_id, evidence.stack
         )
-        return None
-    keywords = property_keywords(key, evidence.property_path)
-    return cite_site(resolver.project, site, keywords, (evidence.logical_id,))
+    if evidence.file and evidence.file in files:
+        return cite_file(
+            resolver.project, evidence.file, evidence.line, key, evidence.note
+        )
+    return None
 
 
 def _cite_statements(resolver: _Resolver, key: str) -> list[Citation]:
-    """Cite the statements of STATEMENT_PATTERNS[key] in files that create constructs."""
+    """Cite the statements of STATEMENT_PATTERNS[key] in files that create constructs.
+
+    Within each statement only the lines that set the item's keywords are
+    cited when there are any (an ACL entry's `traffic` and `direction`).
+    """
     pattern = STATEMENT_PATTERNS.get(key)
     if pattern is None:
         return []
+    keywords = property_keywords(key, None)
     citations: list[Citation] = []
     for path in resolver.site_files():
         source = resolver.project.files[path]
@@ -314,16 +331,24 @@ def _cite_statements(resolver: _Resolver, key: str) -> list[Citation]:
         numbers: set[int] = set()
         for number, line in enumerate(lines, start=1):
             if pattern.search(_code_part(line, language)):
-                end = balanced_end(lines, number, language) or number
-                numbers.update(
-                    range(number, min(end, number + MAX_EXCERPT_LINES - 1) + 1)
-                )
+                numbers.update(_statement_lines(lines, number, language, keywords))
         if numbers:
             note = "configures this item outside the construct call"
             citations.append(
                 cite_lines(resolver.project, path, numbers, kind="property", note=note)
             )
     return citations
+
+
+def _statement_lines(
+    lines: list[str], start: int, language: str, keywords: tuple[str, ...]
+) -> list[int]:
+    end = balanced_end(lines, start, language) or start
+    span = (start, min(end, start + MAX_CALL_LINES - 1))
+    matched = find_property_lines(lines, span, keywords)
+    if matched:
+        return _with_values(lines, matched, span, language)
+    return list(range(start, min(span[1], start + MAX_EXCERPT_LINES - 1) + 1))
 
 
 def _code_part(line: str, language: str) -> str:
@@ -343,8 +368,10 @@ def _cite_host(resolver: _Resolver, key: str) -> list[Citation]:
                     continue
                 keywords = property_keywords(key, None)
                 citation = cite_site(resolver.project, site, keywords, (logical_id,))
-                note = f"where it belongs: {citation.note}"
-                _append_unique(citations, replace(citation, note=note))
+                if citation.kind == "construct":
+                    note = f"where it belongs: {citation.note}"
+                    citation = replace(citation, note=note)
+                _append_unique(citations, citation)
         if citations:
             return citations
     return []
