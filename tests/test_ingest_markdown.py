@@ -307,3 +307,74 @@ def test_heading_without_path_keeps_block_unnamed():
 def test_node_js_in_heading_is_not_a_path():
     markdown = "### Node.js application\n```js\nconsole.log(1);\n```\n"
     assert ingest_text(markdown, "node").files == {}
+
+
+def test_markdown_block_wrapping_files():
+    project = load("wrapped.md")
+    assert sorted(project.files) == ["README.md", "bin/tap.ts", "lib/tap-stack.ts"]
+    assert project.files["lib/tap-stack.ts"].origin_lines == (9,)
+    assert project.files["README.md"].text.count("```") == 2
+    assert any("wraps the response's files" in w for w in project.warnings)
+    assert_origins_exact(project)
+
+
+def test_plain_readme_block_not_unwrapped():
+    markdown = "```markdown\n# Tap\n\n```bash\nnpm test\n```\n```\n"
+    project = ingest_text(markdown, "readme")
+    assert list(project.files) == ["README.md"]
+
+
+def test_diff_block_is_not_a_file():
+    markdown = (
+        "### lib/x.ts\n```ts\nexport const a = 1;\n```\n\n"
+        "### lib/x.ts\n```diff\n-export const a = 1;\n+export const a = 2;\n```\n"
+    )
+    project = ingest_text(markdown, "diff")
+    assert project.files["lib/x.ts"].text == "export const a = 1;\n"
+    assert project.skipped[0].reason == "a diff, not a file"
+    assert any("diff for lib/x.ts" in warning for warning in project.warnings)
+
+
+def test_unnamed_javascript_app_and_stack():
+    markdown = (
+        "```javascript\nconst cdk = require('aws-cdk-lib');\nnew cdk.App();\n```\n"
+        "```js\nclass QueueStack extends cdk.Stack {}\n```\n"
+    )
+    project = ingest_text(markdown, "js")
+    assert sorted(project.files) == ["bin/app.js", "lib/queue-stack.js"]
+
+
+@pytest.mark.parametrize(
+    ("heading", "path"),
+    [
+        ("## tap-stack.ts (main stack)", "tap-stack.ts"),
+        ("## tap_stack.py - the stack", "tap_stack.py"),
+        ("### File: `lib/x.ts`", "lib/x.ts"),
+        ("### Step 2: create `lib/x.ts`", "lib/x.ts"),
+        ("## lib/x.ts (Main Stack)", "lib/x.ts"),
+    ],
+)
+def test_heading_forms(heading: str, path: str):
+    project = ingest_text(f"{heading}\n\n```\nx = 1\n```\n", "heading")
+    assert list(project.files) == [path]
+
+
+def test_path_after_language_in_info():
+    project = ingest_text("```typescript lib/tap.ts\nexport {};\n```\n", "info")
+    assert list(project.files) == ["lib/tap.ts"]
+    assert project.files["lib/tap.ts"].language == "typescript"
+
+
+def test_excerpt_heading_does_not_replace_file():
+    markdown = (
+        "### lib/x.ts\n```ts\nexport const a = 1;\nexport const b = 2;\n```\n"
+        "### lib/x.ts (excerpt)\n```ts\nexport const b = 3;\n```\n"
+    )
+    project = ingest_text(markdown, "excerpt")
+    assert "b = 2" in project.files["lib/x.ts"].text
+    assert project.skipped[0].reason == "partial repeat of lib/x.ts"
+
+
+def test_language_from_extension_when_info_is_text():
+    project = ingest_text("### cdk.json\n```text\n{}\n```\n", "text")
+    assert project.files["cdk.json"].language == "json"

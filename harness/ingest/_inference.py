@@ -89,7 +89,7 @@ class _Context:
                 self._collect_imports(source)
 
     def app_path(self, source: Source) -> str:
-        return source.path or self._entry_for(source.role) or _default_app(source.role)
+        return source.path or self._entry_for(source.role) or _default_app(source)
 
     def _entry_point(self) -> str | None:
         for source in self.sources:
@@ -159,7 +159,12 @@ def _infer_stack(source: Source, context: _Context) -> Inference:
                 f"it defines {name}, which the app imports from that module",
             )
     name = classes[0] if classes else "Stack"
-    path = f"lib/{_snake(name)}.py" if python else f"lib/{_kebab(name)}.ts"
+    if python:
+        path = f"lib/{_snake(name)}.py"
+    elif source.language == "javascript":
+        path = f"lib/{_kebab(name)}.js"
+    else:
+        path = f"lib/{_kebab(name)}.ts"
     kind = Role.PY_STACK if python else Role.TS_STACK
     return Inference(path, f"it is a {kind.value} defining {name}")
 
@@ -256,8 +261,10 @@ def _is_entry(source: Source) -> bool:
     )
 
 
-def _default_app(role: Role | None) -> str:
-    return "app.py" if role is Role.PY_APP else "bin/app.ts"
+def _default_app(source: Source) -> str:
+    if source.role is Role.PY_APP:
+        return "app.py"
+    return "bin/app.js" if source.language == "javascript" else "bin/app.ts"
 
 
 def _safe_or_none(path: str) -> str | None:

@@ -63,6 +63,7 @@ def project_from_markdown(markdown: str, name: str) -> Project:
     project = Project(name=name, kind="markdown", files={}, markdown=markdown)
     blocks, _, fence_warnings = split_blocks(lines, _opens_markdown)
     project.warnings.extend(fence_warnings)
+    blocks = _expand_wrappers(blocks, project.warnings)
     if not blocks:
         _read_unfenced(lines, project)
         return project
@@ -90,6 +91,64 @@ def _opens_markdown(fence: Fence, gap: list[tuple[int, str]]) -> bool:
     return path is not None and path.lower().endswith((".md", ".markdown"))
 
 
+def _expand_wrappers(blocks: list[Block], warnings: list[str]) -> list[Block]:
+    """Replace an unnamed markdown block that wraps named files by its inner blocks.
+
+    Some responses put the whole answer, file headings and code blocks
+    included, inside one ```` ```markdown ```` block.
+    """
+    expanded: list[Block] = []
+    for block in blocks:
+        inner = _unwrap(block)
+        if inner is None:
+            expanded.append(block)
+            continue
+        warnings.append(
+            f"markdown line {block.open_line}: the markdown block wraps the "
+            f"response's files, so its {len(inner)} inner code blocks were read "
+            "as separate blocks"
+        )
+        expanded.extend(_expand_wrappers(inner, warnings))
+    return expanded
+
+
+def _unwrap(block: Block) -> list[Block] | None:
+    """Return the inner blocks of a wrapping markdown block, or None if it is not one."""
+    info_language, info_path = name_from_info(block.info)
+    if canonical_language(info_language) != "markdown" or info_path is not None:
+        return None
+    announcement = announcement_for(block.gap)
+    if announcement is not None and announcement.path is not None:
+        return None
+    inner, _, _ = split_blocks([text for _, text in block.lines], _opens_markdown)
+    if sum(1 for candidate in inner if _names_code_file(candidate)) < 2:
+        return None
+    numbers = [number for number, _ in block.lines]
+    return [_renumber(candidate, numbers) for candidate in inner]
+
+
+def _names_code_file(block: Block) -> bool:
+    _, path = name_from_info(block.info)
+    if path is None:
+        marker = find_path_marker([text for _, text in block.lines], None)
+        path = marker.path if marker else None
+    if path is None:
+        announcement = announcement_for(block.gap)
+        path = announcement.path if announcement else None
+    return path is not None and language_for(path) not in (None, "markdown", "text")
+
+
+def _renumber(block: Block, numbers: list[int]) -> Block:
+    """Map the line numbers of a block parsed from a block's text to the document."""
+    return Block(
+        open_line=numbers[block.open_line - 1],
+        fence=block.fence,
+        lines=[(numbers[n - 1], text) for n, text in block.lines],
+        close_line=None if block.close_line is None else numbers[block.close_line - 1],
+        gap=[(numbers[n - 1], text) for n, text in block.gap],
+    )
+
+
 def _prepare(block: Block, warnings: list[str]) -> _Candidate:
     """Name a block from its info string, path comment or heading; drop the marker."""
     info_language, info_path = name_from_info(block.info)
@@ -102,14 +161,21 @@ def _prepare(block: Block, warnings: list[str]) -> _Candidate:
         path = _reconcile(marker.path, announcement, block, warnings)
     if path is None and announcement is not None and announcement.path is not None:
         path = _from_announcement(announcement, language, block, warnings)
+    if path is not None and language == "diff":
+        warnings.append(
+            f"markdown line {block.open_line}: the diff for {path} was not applied; "
+            "only whole files are extracted"
+        )
+        path = None
     if path is not None:
         path = safe_path(path)
     if marker is not None and marker.removable:
         del lines[marker.index]
     fragment = is_fragment([text for _, text in lines]) or bool(
-        announcement and announcement.suggests_fragment and announcement.path is None
+        announcement and announcement.suggests_fragment
     )
-    language = language or (language_for(path) if path else None)
+    if path is not None and language in (None, "text"):
+        language = language_for(path) or language
     return _Candidate(block, lines, language, path, fragment)
 
 
@@ -213,6 +279,8 @@ def _skip_reason(candidate: _Candidate) -> str:
     role = candidate.role
     if role is Role.TREE:
         return "a directory tree, not a file"
+    if role is Role.DIFF:
+        return "a diff, not a file"
     if role is Role.SHELL:
         return "shell commands, not a file"
     if role is Role.OUTPUT:

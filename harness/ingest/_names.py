@@ -33,10 +33,15 @@ _COMMENT_MARKER = re.compile(
     re.VERBOSE,
 )
 _DESCRIPTION_SEPARATOR = re.compile(r"\s+(?:-|–|—|:|\()\s*|:\s+")
-_FRAGMENT_WORDS = re.compile(
-    r"\b(usage|example|examples|snippet|excerpt|partial|fragment|sample)\b",
-    re.IGNORECASE,
+# Words in a heading that mark the block below as part of a file, even when
+# the heading names the file, and words that mark an unnamed usage example.
+_PARTIAL_WORDS = re.compile(
+    r"\b(snippets?|excerpts?|partial|fragments?|changes|diff|patch)\b", re.IGNORECASE
 )
+_USAGE_WORDS = re.compile(r"\b(usage|examples?|samples?)\b", re.IGNORECASE)
+# A heading that starts with a path followed by a description, such as
+# "tap_stack.py - the stack" or "tap-stack.ts (main stack)".
+_LEADING_PATH = re.compile(r"^`?(?P<path>[^\s`]+)`?\s+(?:\(|-|–|—|:)")
 
 
 @dataclass(frozen=True)
@@ -50,8 +55,10 @@ class Announcement:
 
     @property
     def suggests_fragment(self) -> bool:
-        """Whether the heading introduces a usage example rather than a file."""
-        return bool(_FRAGMENT_WORDS.search(self.text))
+        """Whether the heading introduces part of a file or a usage example."""
+        if _PARTIAL_WORDS.search(self.text):
+            return True
+        return self.path is None and bool(_USAGE_WORDS.search(self.text))
 
 
 @dataclass(frozen=True)
@@ -80,6 +87,8 @@ def name_from_info(info: str) -> tuple[str | None, str | None]:
         return language.lower() or None, path if looks_like_path(path) else None
     if language and looks_like_path(words[0]):
         return None, words[0]
+    if len(words) > 1 and looks_like_path(words[1]) and "=" not in words[1]:
+        return language, words[1]
     return language, None
 
 
@@ -129,6 +138,9 @@ def _path_in_heading(text: str) -> str | None:
         token = token.strip("`")
         if looks_like_path(token):
             candidates.append(token)
+    leading = _LEADING_PATH.match(labelled)
+    if not candidates and leading and looks_like_path(leading["path"]):
+        candidates.append(leading["path"])
     if not candidates:
         first = labelled.split()[0].strip("`") if labelled.split() else ""
         if labelled != text and looks_like_path(first):

@@ -40,6 +40,7 @@ _LANGUAGE_ALIASES = {
     "makefile": ("make", "makefile"),
     "toml": ("toml",),
     "dockerfile": ("dockerfile", "docker"),
+    "diff": ("diff", "patch", "udiff"),
 }
 _CANONICAL = {
     alias: name for name, aliases in _LANGUAGE_ALIASES.items() for alias in aliases
@@ -81,6 +82,7 @@ class Role(str, Enum):
     """The kind of content of an unnamed block."""
 
     TREE = "directory tree"
+    DIFF = "diff"
     SHELL = "shell commands"
     OUTPUT = "sample output or prose"
     TS_APP = "TypeScript CDK app"
@@ -103,7 +105,7 @@ class Role(str, Enum):
 
     @property
     def is_file(self) -> bool:
-        return self not in (Role.TREE, Role.SHELL, Role.OUTPUT, Role.UNKNOWN)
+        return self not in (Role.TREE, Role.DIFF, Role.SHELL, Role.OUTPUT, Role.UNKNOWN)
 
 
 def canonical_language(word: str | None) -> str | None:
@@ -126,6 +128,8 @@ def classify(language: str | None, text: str) -> Role:
     lines = [line for line in text.splitlines() if line.strip()]
     if not lines:
         return Role.UNKNOWN
+    if language == "diff":
+        return Role.DIFF
     if _is_tree(lines):
         return Role.TREE
     by_language = _CLASSIFIERS.get(language or "")
