@@ -13,8 +13,6 @@ from synth_support import (
     synth_fixture,
 )
 
-from harness.synth import SynthSettings
-
 pytestmark = pytest.mark.slow
 
 
@@ -151,8 +149,3 @@ def test_region_changes_cache_key(tmp_path):
     assert not second.cache_hit
     assert azs_of(first) == {"us-west-2a", "us-west-2b", "us-west-2c"}
     assert azs_of(second) == {"ap-south-1a", "ap-south-1b", "ap-south-1c"}
-
-
-def test_settings_reject_bad_account():
-    with pytest.raises(Exception, match="invalid account"):
-        SynthSettings(account="12")

@@ -189,7 +189,14 @@ def install(force: bool = False) -> tuple[Path, bool]:
 def _npm_ci(npm: str, directory: Path) -> None:
     for name in (MANIFEST, LOCKFILE):
         shutil.copyfile(SOURCE_DIR / name, directory / name)
-    argv = [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"]
+    argv = [
+        npm,
+        "ci",
+        "--prefer-offline",
+        "--no-audit",
+        "--no-fund",
+        "--loglevel=error",
+    ]
     log.info("running %s in %s", " ".join(argv), directory)
     completed = subprocess.run(
         argv,
