@@ -378,3 +378,31 @@ def test_excerpt_heading_does_not_replace_file():
 def test_language_from_extension_when_info_is_text():
     project = ingest_text("### cdk.json\n```text\n{}\n```\n", "text")
     assert project.files["cdk.json"].language == "json"
+
+
+def test_template_in_cdk_response_is_output():
+    markdown = (
+        "### lib/x.ts\n```ts\nimport * as cdk from 'aws-cdk-lib';\n```\n"
+        "Synthesized:\n```yaml\nResources:\n  Vpc:\n    Type: AWS::EC2::VPC\n```\n"
+    )
+    project = ingest_text(markdown, "synth-output")
+    assert list(project.files) == ["lib/x.ts"]
+    assert project.skipped[0].reason.endswith("read as synth output")
+
+
+def test_stack_named_by_import_in_other_stack():
+    markdown = (
+        "### lib/tap_stack.py\n```python\nfrom .metadata_stack import MetaStack\n```\n"
+        "```python\nfrom aws_cdk import Stack\n\n\nclass MetaStack(Stack):\n    pass\n```\n"
+    )
+    project = ingest_text(markdown, "relative")
+    assert sorted(project.files) == ["lib/metadata_stack.py", "lib/tap_stack.py"]
+
+
+def test_stack_named_by_root_app_import():
+    markdown = (
+        "### main.ts\n```ts\nimport { Api } from './infra/api';\nnew cdk.App();\n```\n"
+        "```ts\nexport class Api extends cdk.Stack {}\n```\n"
+    )
+    project = ingest_text(markdown, "root-app")
+    assert sorted(project.files) == ["infra/api.ts", "main.ts"]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from harness.errors import UnsafePathError
 from harness.ingest._paths import safe_path
-from harness.ingest._roles import Role, load_json
+from harness.ingest._roles import Role, classify, load_json
 
 _ENTRY_SCRIPT = re.compile(r"([\w./-]+\.(?:ts|js|mjs|cjs|py))\b")
 _TS_NAMED_IMPORT = re.compile(r"import\s*\{([^}]*)\}\s*from\s*['\"]([^'\"]+)['\"]")
@@ -47,6 +47,7 @@ _LIBRARY_MODULES = frozenset(
         "pathlib",
     ]
 )
+_CODE_LANGUAGES = ("typescript", "javascript", "python")
 _FIXED_PATHS = {
     Role.CDK_JSON: "cdk.json",
     Role.PACKAGE_JSON: "package.json",
@@ -84,9 +85,11 @@ class _Context:
         self.sources = sources
         self.entry = self._entry_point()
         self.class_paths: dict[str, str] = {}
-        for source in sources:
-            if source.role in (Role.TS_APP, Role.PY_APP) or _is_entry(source):
-                self._collect_imports(source)
+        # Apps come first, so a class the app imports maps to the app's module.
+        apps = [source for source in sources if _is_app(source)]
+        named = [source for source in sources if source.path and source not in apps]
+        for source in apps + named:
+            self._collect_imports(source)
 
     def app_path(self, source: Source) -> str:
         return source.path or self._entry_for(source.role) or _default_app(source)
@@ -111,6 +114,8 @@ class _Context:
 
     def _collect_imports(self, source: Source) -> None:
         importer = self.app_path(source)
+        if importer.endswith((".md", ".json", ".txt", ".yaml", ".yml")):
+            return
         if source.language == "python" or importer.endswith(".py"):
             pairs = _python_imports(source.text, importer)
         else:
@@ -255,10 +260,12 @@ def _typescript_imports(text: str, importer: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def _is_entry(source: Source) -> bool:
-    return source.path is not None and (
-        source.path.startswith("bin/") or source.path in ("app.py", "tap.py")
-    )
+def _is_app(source: Source) -> bool:
+    if source.role in (Role.TS_APP, Role.PY_APP):
+        return True
+    if source.path is None or source.language not in _CODE_LANGUAGES:
+        return False
+    return classify(source.language, source.text) in (Role.TS_APP, Role.PY_APP)
 
 
 def _default_app(source: Source) -> str:

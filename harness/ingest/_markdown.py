@@ -225,6 +225,10 @@ def _name_unnamed(candidates: list[_Candidate], warnings: list[str]) -> None:
     for candidate in candidates:
         if candidate.path is None:
             candidate.role = classify(candidate.language, candidate.text)
+    cdk_response = any(_is_cdk_code(candidate) for candidate in candidates)
+    for candidate in candidates:
+        if cdk_response and candidate.role in (Role.TEMPLATE_YAML, Role.TEMPLATE_JSON):
+            candidate.role = Role.SYNTH_OUTPUT
         sources.append(
             Source(candidate.path, candidate.role, candidate.language, candidate.text)
         )
@@ -275,12 +279,20 @@ def _assemble(candidates: list[_Candidate], project: Project) -> None:
         )
 
 
+def _is_cdk_code(candidate: _Candidate) -> bool:
+    if candidate.language not in ("typescript", "javascript", "python"):
+        return False
+    return "aws-cdk-lib" in candidate.text or "aws_cdk" in candidate.text
+
+
 def _skip_reason(candidate: _Candidate) -> str:
     role = candidate.role
     if role is Role.TREE:
         return "a directory tree, not a file"
     if role is Role.DIFF:
         return "a diff, not a file"
+    if role is Role.SYNTH_OUTPUT:
+        return "a CloudFormation template in a CDK response, read as synth output"
     if role is Role.SHELL:
         return "shell commands, not a file"
     if role is Role.OUTPUT:

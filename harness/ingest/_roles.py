@@ -83,6 +83,7 @@ class Role(str, Enum):
 
     TREE = "directory tree"
     DIFF = "diff"
+    SYNTH_OUTPUT = "synthesized template"
     SHELL = "shell commands"
     OUTPUT = "sample output or prose"
     TS_APP = "TypeScript CDK app"
@@ -105,7 +106,12 @@ class Role(str, Enum):
 
     @property
     def is_file(self) -> bool:
-        return self not in (Role.TREE, Role.DIFF, Role.SHELL, Role.OUTPUT, Role.UNKNOWN)
+        return self not in _NOT_FILES
+
+
+_NOT_FILES = frozenset(
+    [Role.TREE, Role.DIFF, Role.SYNTH_OUTPUT, Role.SHELL, Role.OUTPUT, Role.UNKNOWN]
+)
 
 
 def canonical_language(word: str | None) -> str | None:
