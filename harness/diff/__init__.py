@@ -13,6 +13,7 @@ from harness._synth_result import Stack
 from harness.diff._attribution import ALL_KINDS, Attribution, AttributionRule
 from harness.diff._compare import Comparer
 from harness.diff._elements import DiffInputError, load_elements, resource_counts
+from harness.diff._inherit import inherit_items
 from harness.diff._load import load_attribution, load_stacks, read_cloud_assembly
 from harness.diff._match import match_elements
 from harness.diff._model import (
@@ -52,7 +53,8 @@ def diff_templates(
 
     `region` resolves `Fn::GetAZs`, `AWS::Region` and literal AZ names so that
     both sides name zones alike. Without `attribution` every entry is
-    unexplained.
+    unexplained. With it, an unexplained one-sided resource that only supports
+    explained one-sided resources inherits their items.
     """
     ideal_elements = load_elements(ideal, region)
     model_elements = load_elements(model, region)
@@ -63,6 +65,7 @@ def diff_templates(
     entries = comparer.entries()
     if attribution is not None:
         entries = [attribution.attribute(entry) for entry in entries]
+        entries = inherit_items(entries, ideal_roles, model_roles)
     entries.sort(key=DiffEntry.sort_key)
     pairs = sorted(
         (
@@ -73,7 +76,7 @@ def diff_templates(
                 ideal=ElementRef(*m.ideal),
                 model=ElementRef(*m.model),
                 method=m.method,
-                similarity=m.similarity,
+                similarity=round(m.similarity, 3),
             )
             for m in matches
         ),

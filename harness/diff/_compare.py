@@ -47,13 +47,18 @@ class Comparer:
         return found
 
     def role_attrs(self, key: Key, side: str) -> dict[str, str]:
-        """Return the role attributes of an element plus whether its subnet is paired."""
+        """Return an element's role attributes plus facts about the subnet it serves.
+
+        `subnet_paired` says whether that subnet has a counterpart on the other
+        side, and `zone_subnets` counts the subnets of its tier in its AZ.
+        """
         roles = self.ideal_roles if side == "ideal" else self.model_roles
         pairs = self.to_model if side == "ideal" else self.to_ideal
         attrs = roles.role(key).as_dict()
-        subnet = roles.subnet_of(key) if key[1] else None
+        subnet = roles.subnet_of(key)
         if subnet is not None:
             attrs["subnet_paired"] = "yes" if subnet in pairs else "no"
+            attrs["zone_subnets"] = str(roles.zone_subnet_count(subnet))
         return attrs
 
     def _single_entry(self, kind: str, element: Element) -> DiffEntry:

@@ -45,7 +45,7 @@ class MatchedPair:
             "ideal": self.ideal.to_dict(),
             "model": self.model.to_dict(),
             "method": self.method,
-            "similarity": round(self.similarity, 3),
+            "similarity": self.similarity,
         }
 
     @classmethod

@@ -100,6 +100,16 @@ class RoleFinder:
             self._subnets[key] = self._find_subnet(self.elements[key])
         return self._subnets[key]
 
+    def zone_subnet_count(self, subnet: Key) -> int:
+        """Return how many subnets share the tier and AZ of `subnet`, itself included."""
+        wanted = self.role(subnet).attrs
+        return sum(
+            1
+            for element in self.elements.values()
+            if element.type == "AWS::EC2::Subnet"
+            and self.role(element.key).attrs == wanted
+        )
+
     # Relations.
 
     def _prop(self, element: Element, name: str) -> Any:

@@ -36,6 +36,15 @@ ENDPOINT_PATHS = (
     "Properties.ServiceName",
     "Properties.VpcId",
 )
+NACL_ENTRY_TRAFFIC_PATHS = (
+    "Properties.CidrBlock",
+    "Properties.Ipv6CidrBlock",
+    "Properties.Egress",
+    "Properties.Protocol",
+    "Properties.PortRange*",
+    "Properties.RuleAction",
+    "Properties.NetworkAclId",
+)
 SUBNET_CHILDREN = (
     "AWS::EC2::RouteTable",
     "AWS::EC2::SubnetRouteTableAssociation",
@@ -65,6 +74,16 @@ def _availability_zone_rules() -> list[AttributionRule]:
             role={"subnet_paired": "no"},
         )
         for child in SUBNET_CHILDREN
+    ]
+    rules += [
+        AttributionRule(
+            ("1",),
+            "another subnet of the same tier in one AZ",
+            type=resource_type,
+            kinds=ONLY_MODEL,
+            role={"subnet_paired": "no", "zone_subnets": "[2-9]*"},
+        )
+        for resource_type in (SUBNET, *SUBNET_CHILDREN)
     ]
     return rules
 
@@ -194,20 +213,8 @@ def _nacl_rules() -> list[AttributionRule]:
             kinds=CHANGED,
             path="Properties.NetworkAclId",
         ),
-        AttributionRule(
-            ("7",),
-            "service port entry missing or changed",
-            type=NACL_ENTRY,
-            kinds=ONLY_IDEAL + CHANGED,
-            role={"ports": ("443", "3306", "6379"), "action": "allow"},
-        ),
-        AttributionRule(
-            ("8",),
-            "ephemeral port entry missing or changed",
-            type=NACL_ENTRY,
-            kinds=ONLY_IDEAL + CHANGED,
-            role={"ports": "1024-65535", "action": "allow"},
-        ),
+        *_allow_entry_rules(("7",), "service port entry", ("443", "3306", "6379")),
+        *_allow_entry_rules(("8",), "ephemeral port entry", ("1024-65535",)),
         AttributionRule(
             ("8",),
             "ephemeral range other than 1024-65535",
@@ -223,6 +230,34 @@ def _nacl_rules() -> list[AttributionRule]:
             role={"action": "deny"},
         ),
     ]
+
+
+def _allow_entry_rules(
+    items: tuple[str, ...], label: str, ports: tuple[str, ...]
+) -> list[AttributionRule]:
+    """Return rules for a missing allow entry or one whose traffic changed.
+
+    The rule number of an allow entry is left out: its order among other allow
+    entries does not change which traffic the NACL admits.
+    """
+    role = {"ports": ports, "action": "allow"}
+    rules = [
+        AttributionRule(
+            items, f"{label} missing", type=NACL_ENTRY, kinds=ONLY_IDEAL, role=role
+        )
+    ]
+    rules += [
+        AttributionRule(
+            items,
+            f"{label} changed",
+            type=NACL_ENTRY,
+            kinds=CHANGED,
+            role=role,
+            path=path,
+        )
+        for path in NACL_ENTRY_TRAFFIC_PATHS
+    ]
+    return rules
 
 
 def _tag_rules() -> list[AttributionRule]:
