@@ -7,6 +7,7 @@ import json
 import report_support as support
 
 from harness.errors import ErrorClass, ResponseError
+from harness.evaluation import Evaluation
 from harness.findings import Finding, Status
 from harness.report import build_report, render_json, render_markdown, write_reports
 from harness.sourcemap import Citation, citation_problems
@@ -270,3 +271,13 @@ def test_write_reports_stem(tmp_path):
     )
     assert paths["markdown"].name == "x.md"
     assert paths["sarif"].name == "x.sarif"
+
+
+def test_report_same_after_json_round_trip():
+    model = support.model_evaluation()
+    ideal = support.ideal_evaluation()
+    reloaded_model = Evaluation.from_dict(json.loads(model.to_json()))
+    reloaded_ideal = Evaluation.from_dict(json.loads(ideal.to_json()))
+    direct = render_markdown(model, support.task(), ideal)
+    reloaded = render_markdown(reloaded_model, support.task(), reloaded_ideal)
+    assert reloaded == direct

@@ -10,9 +10,10 @@ import report_support as support
 from harness._synth_result import SourceSite
 from harness.findings import Evidence, Finding, Status
 from harness.sourcemap import (
+    MAX_CITATIONS,
     CitedLine,
-    cite_finding,
     citation_problems,
+    cite_finding,
     construct_span,
     find_property_lines,
     property_keywords,
@@ -266,3 +267,17 @@ def test_cite_statements_skip_comments():
     vpc_line = support.line_of(support.MODEL_STACK, "new ec2.Vpc(")
     assert citation.kind == "construct"
     assert citation.first_line == vpc_line
+
+
+def test_cite_limits_places():
+    project, synth = _model()
+    stack = synth.stacks[0]
+    evidence = []
+    for number in range(1, 10):
+        logical_id = f"Line{number}"
+        stack.sites[logical_id] = SourceSite("lib/network-stack.ts", number)
+        evidence.append(Evidence(logical_id=logical_id))
+    finding = Finding("99", Status.FAIL, evidence=tuple(evidence))
+    citations = cite_finding(finding, project, synth, "unknown-item")
+    assert len(citations) == MAX_CITATIONS
+    assert citations[-1].note.endswith("3 more places not shown")

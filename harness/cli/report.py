@@ -61,14 +61,17 @@ def report(
 
 
 def load_results(results: Path) -> list[Evaluation]:
-    """Load one evaluation JSON file, or every one under RESULTS/evaluations."""
+    """Load one evaluation JSON file, or every one under RESULTS/evaluations.
+
+    The search is recursive because a response id may contain a slash.
+    """
     if results.is_file():
         return [_load_one(results)]
     if not results.is_dir():
         raise ConfigError(
             f"results not found: {results}; pass a results directory or a JSON file"
         )
-    paths = sorted((results / "evaluations").glob("*.json"))
+    paths = sorted((results / "evaluations").rglob("*.json"))
     if not paths:
         raise ConfigError(
             f"no evaluations in {results / 'evaluations'}; "

@@ -239,6 +239,8 @@ def _citation_block(citation: Citation, label: str) -> list[str]:
         caption = f"**{label}** ({_location(citation.file or '', run)})"
         if citation.note and not lines:
             caption += f", {citation.note}"
+        if lines:
+            lines.append("")
         lines.extend([caption + ":", _fence([c.text for c in run], citation.language)])
     if citation.truncated:
         lines.append("(excerpt cut short; the construct continues)")
@@ -418,12 +420,21 @@ def _score_section(report: dict[str, Any]) -> str:
 
 def _value(value: Any) -> str:
     if isinstance(value, dict):
-        return ", ".join(f"{k}: {_value(v)}" for k, v in value.items())
+        # Sorted, so that a report read back from JSON (sorted keys) is identical.
+        keys = sorted(value, key=_key_rank)
+        return ", ".join(f"{k}: {_value(value[k])}" for k in keys)
     if isinstance(value, float):
         return f"{value:.4g}"
     if isinstance(value, list):
         return ", ".join(_value(v) for v in value)
     return str(value)
+
+
+def _key_rank(key: Any) -> tuple[int, str]:
+    """Order severities from critical to low, then other keys alphabetically."""
+    order = list(SEVERITY_TITLES)
+    text = str(key)
+    return (order.index(text), text) if text in order else (len(order), text)
 
 
 def _closing_section(report: dict[str, Any]) -> str:

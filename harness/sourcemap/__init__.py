@@ -420,7 +420,8 @@ def _limit(citations: list[Citation]) -> list[Citation]:
     kept = citations[:MAX_CITATIONS]
     extra = len(citations) - MAX_CITATIONS
     last = kept[-1]
-    kept[-1] = replace(last, f"{last.note}; {extra} more places not shown".lstrip("; "))
+    note = f"{last.note}; {extra} more places not shown".lstrip("; ")
+    kept[-1] = replace(last, note=note)
     return kept
 
 
