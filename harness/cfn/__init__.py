@@ -1,6 +1,6 @@
 """CloudFormation template responses: find the template, parse it, normalize it.
 
-`find_templates` chooses the template among a response's files;
+`find_templates` chooses the template among a response's files.
 `synthesize_template` turns it into a SynthResult with language
 "cloudformation", so the rest of the harness reads it like a CDK synthesis.
 """

@@ -193,7 +193,10 @@ def _may_be_template(source: SourceFile) -> bool:
     language = (source.language or "").lower()
     if suffix not in _TEMPLATE_SUFFIXES and language not in _TEMPLATE_LANGUAGES:
         return False
-    return "AWS::" in source.text or bool(_SECTION_KEY.search(source.text))
+    text = source.text
+    if "AWS::" in text or "AWSTemplateFormatVersion" in text:
+        return True
+    return bool(_SECTION_KEY.search(text))
 
 
 def _format_hint(source: SourceFile) -> str | None:
@@ -255,7 +258,7 @@ def _with_reason(
 def _reason(candidate: TemplateCandidate, chosen: TemplateCandidate | None) -> str:
     if candidate.kind == "invalid":
         return (
-            f"invalid {candidate.format or 'template'} text at line "
+            f"invalid {(candidate.format or 'template').upper()} text at line "
             f"{candidate.error_line}: {candidate.error_message}"
         )
     if candidate.kind == "fragment":

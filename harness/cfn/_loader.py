@@ -63,7 +63,23 @@ class ParsedText:
 
 
 class _TemplateLoader(yaml.SafeLoader):
-    """SafeLoader that reads CloudFormation short tags and keeps dates as text."""
+    """SafeLoader that reads CloudFormation short tags and keeps dates as text.
+
+    It rejects aliases (`*name`): CloudFormation's YAML does not support
+    them, and expanding nested aliases can make a small text huge.
+    """
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                f"YAML alias *{event.anchor} is not supported in CloudFormation "
+                "templates; write the value out in full",
+                event.start_mark,
+            )
+        return super().compose_node(parent, index)  # type: ignore[misc]
 
 
 def _construct_tagged(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
@@ -113,15 +129,30 @@ def _parse_yaml(text: str) -> ParsedText:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
+        line = _error_line(exc, text.count("\n"))
         raise TemplateSyntaxError(_yaml_message(exc), line) from exc
     except yaml.YAMLError as exc:
         raise TemplateSyntaxError(str(exc), None) from exc
+    except RecursionError as exc:
+        raise TemplateSyntaxError(
+            "the YAML is nested too deeply to read", None
+        ) from exc
     finally:
         loader.dispose()
     lines, duplicates = _yaml_resource_lines(node)
     return ParsedText(data, "yaml", lines, duplicates)
+
+
+def _error_line(exc: yaml.MarkedYAMLError, last_line: int) -> int | None:
+    """Return the 1-based line of the problem, or of its context at end of text.
+
+    An unclosed bracket is detected at the end of the text; the line where
+    the bracket opened is the one to fix.
+    """
+    mark = exc.problem_mark
+    if mark is None or (mark.line >= last_line and exc.context_mark is not None):
+        mark = exc.context_mark
+    return mark.line + 1 if mark is not None else None
 
 
 def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
@@ -158,6 +189,10 @@ def _parse_json(text: str) -> ParsedText:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise TemplateSyntaxError(exc.msg, exc.lineno) from exc
+    except RecursionError as exc:
+        raise TemplateSyntaxError(
+            "the JSON is nested too deeply to read", None
+        ) from exc
     return ParsedText(data, "json", _json_resource_lines(text, data))
 
 

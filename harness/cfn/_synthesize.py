@@ -1,10 +1,11 @@
 """Turn a CloudFormation template response into a SynthResult.
 
-Error classes: a project with no files is `unparseable_response`; files but
-no whole template (nothing, or only snippets) is `no_entry_point`; template
-text that does not parse is `syntax_error` with the file and line; a
-template whose references name undefined things, or whose Resources section
-is missing or malformed, is `invalid_template`.
+Error classes:
+- a project with no files is `unparseable_response`;
+- files but no whole template (nothing, or only snippets) is `no_entry_point`;
+- template text that does not parse is `syntax_error`, with file and line;
+- a template whose references name undefined things, or whose Resources
+  section is missing or malformed, is `invalid_template`.
 """
 
 from __future__ import annotations
@@ -96,11 +97,13 @@ def _no_template_error(project: Project, choice: TemplateChoice) -> ResponseErro
     if invalid:
         first = invalid[0]
         markdown_line = _markdown_line(project, first)
-        where = f" (markdown line {markdown_line})" if markdown_line else ""
+        where = f" at line {first.error_line}" if first.error_line else ""
+        if markdown_line:
+            where += f" (markdown line {markdown_line})"
         return ResponseError(
             ErrorClass.SYNTAX_ERROR,
-            f"invalid {first.format or 'template'} in {first.file} at line "
-            f"{first.error_line}{where}: {first.error_message}",
+            f"invalid {(first.format or 'template').upper()} in {first.file}"
+            f"{where}: {first.error_message}",
             file=first.file,
             line=first.error_line,
         )
