@@ -47,7 +47,7 @@ def test_cli_writes_files_and_manifest(tmp_path: Path):
 def test_cli_lists_skipped_blocks(tmp_path: Path):
     output = tmp_path / "out"
     result = run_cli("ingest", str(FIXTURES / "not_files.md"), "-o", str(output))
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, result.stderr
     assert "a directory tree, not a file" in result.stdout
     assert "7 blocks skipped" in result.stdout
 

@@ -16,6 +16,8 @@ from harness.ingest import ingest as ingest_response
 from harness.ingest import write_project, write_text_file
 
 MANIFEST_NAME = "ingest.json"
+# The exit status of a response that failed, as for the other commands.
+EXIT_NO_FILES = 1
 
 
 @app.command()
@@ -37,7 +39,10 @@ def ingest(
         bool, typer.Option(help="Write into OUTPUT even when it is not empty.")
     ] = False,
 ) -> None:
-    """Write RESPONSE's files into OUTPUT with ingest.json, and list them."""
+    """Write RESPONSE's files into OUTPUT with ingest.json, and list them.
+
+    Exits with status 1 when the response contains no project files.
+    """
     _check_output(output, force)
     project = ingest_response(response, name=name)
     if MANIFEST_NAME in project.files:
@@ -54,6 +59,8 @@ def ingest(
     for warning in project.warnings:
         console.print(f"[yellow]warning:[/] {warning}", highlight=False)
     console.print(f"{len(project.files)} files written to {output}/")
+    if not project.files:
+        raise typer.Exit(EXIT_NO_FILES)
 
 
 def _check_output(output: Path, force: bool) -> None:

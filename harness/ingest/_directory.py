@@ -1,4 +1,4 @@
-"""Read a CDK project directory into a Project, refusing links that leave it."""
+"""Read a CDK project directory into a Project, rejecting links that leave it."""
 
 from __future__ import annotations
 

@@ -94,7 +94,7 @@ def _opens_markdown(fence: Fence, gap: list[tuple[int, str]]) -> bool:
 def _expand_wrappers(blocks: list[Block], warnings: list[str]) -> list[Block]:
     """Replace an unnamed markdown block that wraps named files by its inner blocks.
 
-    Some responses put the whole answer, file headings and code blocks
+    Some responses put the whole response, file headings and code blocks
     included, inside one ```` ```markdown ```` block.
     """
     expanded: list[Block] = []

@@ -73,7 +73,7 @@ def _enter(parent: int, part: str, path: str) -> int:
 
 def _link_error(path: str, error: OSError) -> UnsafePathError:
     return UnsafePathError(
-        f"cannot write {path!r}: {error.strerror}; a symbolic link or a non-directory "
+        f"failed to write {path!r}: {error.strerror}; a symbolic link or a non-directory "
         "is in the way inside the output directory, so remove it or choose an "
         "empty output directory"
     )
