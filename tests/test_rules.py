@@ -7,10 +7,10 @@ evidence must list, in order.
 from __future__ import annotations
 
 import pytest
+from rule_fixture_support import evidence_names, rule_fixtures
 
 from harness.findings import Status
 from harness.tasks.pci_payment_vpc import TASK
-from rule_fixture_support import evidence_names, rule_fixtures
 
 FIXTURES = rule_fixtures()
 RULES_BY_MODULE = {

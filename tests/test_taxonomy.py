@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from harness.findings import Severity
-from harness.taxonomy import available_tasks, load_task
 from harness.tasks.pci_payment_vpc import PACKAGE_DIR, TASK, TAXONOMY_FILE, load_items
+from harness.taxonomy import available_tasks, load_task
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "templates"
 SEVERITIES = {

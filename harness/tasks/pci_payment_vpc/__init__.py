@@ -44,10 +44,17 @@ def load_items(path: Path = TAXONOMY_FILE) -> tuple[dict[str, Any], list[Item]]:
 
 
 def _item(raw: dict[str, Any]) -> Item:
-    fields = {name: str(raw[name]).strip() for name in _REQUIRED_FIELDS}
-    fields["severity"] = Severity(fields["severity"])
+    text = {name: str(raw[name]).strip() for name in _REQUIRED_FIELDS}
     return Item(
-        **fields,
+        id=text["id"],
+        slug=text["slug"],
+        severity=Severity(text["severity"]),
+        title=text["title"],
+        category=text["category"],
+        requirement=text["requirement"],
+        doc_url=text["doc_url"],
+        impact=text["impact"],
+        training_value=text["training_value"],
         scope=raw.get("scope", "template"),
         consequence_of=tuple(str(root) for root in raw.get("consequence_of") or ()),
     )

@@ -28,13 +28,13 @@ class S3GatewayEndpoint:
             actual = (
                 f"no S3 endpoint ({count(len(model.endpoints), 'VPC endpoint')} in all)"
             )
-            evidence = vpc_evidence(model, "no S3 gateway endpoint")
-            return result(self.item_id, False, expected, actual, evidence)
+            absent = vpc_evidence(model, "no S3 gateway endpoint")
+            return result(self.item_id, False, expected, actual, absent)
         gateways = [e for e in endpoints if e.type == "Gateway"]
         if not gateways:
             actual = f"S3 endpoint of type {endpoints[0].type}, not Gateway"
-            evidence = [model.evidence(e.key, f"type {e.type}") for e in endpoints]
-            return result(self.item_id, False, expected, actual, evidence)
+            wrong = [model.evidence(e.key, f"type {e.type}") for e in endpoints]
+            return result(self.item_id, False, expected, actual, wrong)
         best = max(
             gateways,
             key=lambda e: sum(s.route_table in e.route_tables for s in private),

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 from harness._project import SourceFile
 from harness.findings import Evidence, Finding
-from harness.taxonomy import RuleContext
 from harness.tasks.pci_payment_vpc._checks import listing, result
 from harness.tasks.pci_payment_vpc._files import test_files
+from harness.taxonomy import RuleContext
 
 TOPICS = {
     "NAT gateways": r"AWS::EC2::NatGateway\b",
@@ -64,8 +64,8 @@ class TestCoverage:
             return result(self.item_id, False, expected, "no jest or pytest test files")
         found: dict[str, Evidence] = {}
         for source in files:
-            for topic, evidence in tested_topics(source).items():
-                found.setdefault(topic, evidence)
+            for topic, site in tested_topics(source).items():
+                found.setdefault(topic, site)
         missing = [topic for topic in TOPICS if topic not in found]
         actual = (
             f"{len(files)} test file(s) assert on {len(found)} of {len(TOPICS)} "
