@@ -312,3 +312,20 @@ def test_pass_at_k_matches_definition():
     assert pass_at_k(4, 1, 4) == 1.0
     with pytest.raises(ValueError, match="k=6 must be between 1"):
         pass_at_k(5, 1, 6)
+
+
+def test_batch_copies_duplicate_content(tmp_path):
+    texts = {"first": _markdown("TOY:FAIL=2"), "second": _markdown("TOY:FAIL=2")}
+    result = evaluate_batch(
+        texts=texts, run_dir=tmp_path / "run", task=TOY_TASK, evaluator=toy_evaluate
+    )
+    index = [json.loads(line) for line in (tmp_path / "run" / "index.jsonl").open()]
+    by_id = {entry["id"]: entry for entry in index}
+    assert by_id["first"]["copy_of"] is None
+    assert by_id["second"]["copy_of"] == "first"
+    copy = result.evaluation("second")
+    assert copy.response.id == "second"
+    assert copy.synth.cache_hit is True
+    assert [f.status.value for f in copy.findings] == ["pass", "fail", "pass"]
+    scores = result.scores.set_index("response_id")
+    assert scores.loc["second", "score"] == scores.loc["first", "score"]

@@ -59,10 +59,11 @@ def _worker_main(connection: Connection, setup: WorkerSetup) -> None:
             return
         if message is None:
             return
-        connection.send(_evaluate_message(setup, message))
+        connection.send(evaluate_message(setup, message))
 
 
-def _evaluate_message(setup: WorkerSetup, spec: ResponseSpec) -> tuple[str, Any]:
+def evaluate_message(setup: WorkerSetup, spec: ResponseSpec) -> tuple[str, Any]:
+    """Evaluate `spec` and return a picklable reply: ("ok", document) or an error."""
     try:
         return "ok", evaluate_spec(setup, spec).to_dict()
     except MemoryError:
@@ -177,19 +178,9 @@ class LocalPool:
         assert spec is not None
         elapsed = time.monotonic() - worker.started
         worker.spec = None
-        if status == "ok":
-            on_result(spec, Evaluation.from_dict(payload), elapsed)
-            return
-        error_class = (
-            ErrorClass.OUT_OF_MEMORY if status == "memory" else ErrorClass.HARNESS_ERROR
+        on_result(
+            spec, message_to_evaluation(self.setup, spec, status, payload), elapsed
         )
-        logger.error("evaluating response %s failed: %s", spec.id, payload)
-        error = ResponseError(
-            error_class,
-            f"the evaluation of response {spec.id} failed: {payload.splitlines()[0]}",
-            detail=payload,
-        )
-        on_result(spec, failed_evaluation(spec, self.setup.settings, error), elapsed)
 
     def _enforce_limits(self, worker: _Worker, on_result: OnResult) -> None:
         elapsed = time.monotonic() - worker.started
@@ -226,6 +217,24 @@ class LocalPool:
         worker.connection.close()
         self._workers.remove(worker)
         on_result(spec, failed_evaluation(spec, self.setup.settings, error), elapsed)
+
+
+def message_to_evaluation(
+    setup: WorkerSetup, spec: ResponseSpec, status: str, payload: Any
+) -> Evaluation:
+    """Turn a worker's reply into the response's Evaluation (a failed one on error)."""
+    if status == "ok":
+        return Evaluation.from_dict(payload)
+    error_class = (
+        ErrorClass.OUT_OF_MEMORY if status == "memory" else ErrorClass.HARNESS_ERROR
+    )
+    logger.error("evaluating response %s failed: %s", spec.id, payload)
+    error = ResponseError(
+        error_class,
+        f"the evaluation of response {spec.id} failed: {payload.splitlines()[0]}",
+        detail=payload,
+    )
+    return failed_evaluation(spec, setup.settings, error)
 
 
 def _died_error(worker: _Worker) -> ResponseError:

@@ -27,7 +27,12 @@ from harness.batch._pool import LocalPool, PoolLimits
 from harness.batch._single import evaluate_ideal_project, resolve
 from harness.batch._store import RunStore, resume_key
 from harness.batch._summary import render_summary
-from harness.batch._worker import Evaluator, WorkerSetup, default_evaluator
+from harness.batch._worker import (
+    Evaluator,
+    WorkerSetup,
+    default_evaluator,
+    response_info,
+)
 from harness.errors import ConfigError
 from harness.evaluation import Evaluation
 from harness.results import write_atomic
@@ -120,7 +125,8 @@ class BatchOptions:
 
     `timeout` is the wall-clock limit per response in seconds; None means three
     synthesis timeouts plus 120 s, because a rule may synthesize the response
-    twice more.
+    twice more. With `deduplicate`, a response whose content equals another's
+    in the same batch is not evaluated again but gets a copy of its Evaluation.
     """
 
     jobs: int = 2
@@ -129,6 +135,7 @@ class BatchOptions:
     timeout: float | None = None
     memory_mb: float | None = 4096.0
     max_tasks_per_child: int = 25
+    deduplicate: bool = True
 
 
 def evaluate_batch(
@@ -180,15 +187,6 @@ def evaluate_batch(
     if on_progress:
         on_progress(progress)
 
-    def record(spec: ResponseSpec, evaluation: Evaluation, seconds: float) -> None:
-        entry = store.write(evaluation, keys[spec.id], seconds)
-        files[spec.id] = entry.file
-        progress.evaluated += 1
-        progress.count(evaluation.outcome)
-        progress.last_id = spec.id
-        if on_progress:
-            on_progress(progress)
-
     setup = WorkerSetup(
         token=_setup_token(task_def, settings_dict, ideal_hash),
         task=task if isinstance(task, Task) else task_def.id,
@@ -196,7 +194,10 @@ def evaluate_batch(
         ideal=ideal_eval.to_dict() if ideal_eval else None,
         evaluator=evaluator,
     )
-    todo = [spec for spec in specs if spec.id not in reused]
+    todo, copies = _split_duplicates(
+        [spec for spec in specs if spec.id not in reused], options.deduplicate
+    )
+    record = _Recorder(store, keys, files, progress, on_progress, copies)
     logger.info(
         "batch: %d responses, %d reused, %d to evaluate with %s executor, %d jobs",
         len(specs),
@@ -222,6 +223,73 @@ def evaluate_batch(
         result.wall_seconds,
     )
     return result
+
+
+def _split_duplicates(
+    specs: list[ResponseSpec], deduplicate: bool
+) -> tuple[list[ResponseSpec], dict[str, list[ResponseSpec]]]:
+    """Return the specs to evaluate and, per evaluated id, the specs that copy its result."""
+    if not deduplicate:
+        return specs, {}
+    leaders: dict[str, ResponseSpec] = {}
+    copies: dict[str, list[ResponseSpec]] = {}
+    for spec in specs:
+        leader = leaders.setdefault(spec.content_hash, spec)
+        if leader is not spec:
+            copies.setdefault(leader.id, []).append(spec)
+    return list(leaders.values()), copies
+
+
+class _Recorder:
+    """Store each finished result, and its copies for responses with equal content."""
+
+    def __init__(
+        self,
+        store: RunStore,
+        keys: dict[str, str],
+        files: dict[str, str],
+        progress: BatchProgress,
+        on_progress: Callable[[BatchProgress], None] | None,
+        copies: dict[str, list[ResponseSpec]],
+    ) -> None:
+        self.store = store
+        self.keys = keys
+        self.files = files
+        self.progress = progress
+        self.on_progress = on_progress
+        self.copies = copies
+
+    def __call__(
+        self, spec: ResponseSpec, evaluation: Evaluation, seconds: float
+    ) -> None:
+        self._store(spec, evaluation, seconds, None)
+        for duplicate in self.copies.get(spec.id, []):
+            self._store(duplicate, _copy_for(evaluation, duplicate), 0.0, spec.id)
+
+    def _store(
+        self,
+        spec: ResponseSpec,
+        evaluation: Evaluation,
+        seconds: float,
+        copy_of: str | None,
+    ) -> None:
+        entry = self.store.write(evaluation, self.keys[spec.id], seconds, copy_of)
+        self.files[spec.id] = entry.file
+        self.progress.evaluated += 1
+        self.progress.count(evaluation.outcome)
+        self.progress.last_id = spec.id
+        if self.on_progress:
+            self.on_progress(self.progress)
+
+
+def _copy_for(evaluation: Evaluation, spec: ResponseSpec) -> Evaluation:
+    """Return `evaluation` as the result of `spec`, which has the same content."""
+    copy = Evaluation.from_dict(evaluation.to_dict())
+    copy.response = response_info(spec)
+    copy.project = spec.project
+    copy.synth.cache_hit = True
+    copy.timings = {}
+    return copy
 
 
 def _open_store(run_dir: Path | str | None, resume: bool) -> RunStore:

@@ -66,6 +66,7 @@ class IndexEntry:
     score: float | None
     error_class: str | None
     seconds: float
+    copy_of: str | None = None
 
     def to_json(self) -> str:
         return json.dumps(vars(self), sort_keys=True)
@@ -94,8 +95,17 @@ class RunStore:
     def evaluation_path(self, response_id: str) -> Path:
         return self.evaluations_dir / f"{file_name_for(response_id)}.json"
 
-    def write(self, evaluation: Evaluation, key: str, seconds: float) -> IndexEntry:
-        """Store `evaluation` atomically, then append its index line durably."""
+    def write(
+        self,
+        evaluation: Evaluation,
+        key: str,
+        seconds: float,
+        copy_of: str | None = None,
+    ) -> IndexEntry:
+        """Store `evaluation` atomically, then append its index line durably.
+
+        `copy_of` names the response whose evaluation this one copies.
+        """
         path = self.evaluation_path(evaluation.response.id)
         write_atomic(path, evaluation.to_json() + "\n")
         error = evaluation.synth.error
@@ -108,6 +118,7 @@ class RunStore:
             score=evaluation.score.get("score"),
             error_class=error.error_class.value if error else None,
             seconds=round(seconds, 3),
+            copy_of=copy_of,
         )
         self._append_index(entry)
         return entry
