@@ -14,6 +14,7 @@ from harness._synth_result import SourceSite, Stack
 log = logging.getLogger(__name__)
 
 STACK_TYPE = "aws:cloudformation:stack"
+NESTED_ASSEMBLY_TYPE = "cdk:cloud-assembly"
 NESTED_SUFFIX = ".NestedStack"
 TEMPLATE_SECTIONS = ("Resources", "Outputs", "Parameters", "Conditions", "Mappings")
 # A stack frame as CDK records it: "fn (/path/file.ts:12:5)" or "/path/file.py:12".
@@ -46,22 +47,61 @@ def read_assembly(
     manifest = json.loads(manifest_path.read_text())
     assembly = Assembly(manifest=manifest, missing=list(manifest.get("missing", [])))
     locator = _SiteLocator(project_dir, project_files)
-    for name, artifact in sorted(manifest.get("artifacts", {}).items()):
-        if artifact.get("type") != STACK_TYPE:
-            continue
-        metadata = _artifact_metadata(outdir, artifact)
-        assembly.environments[name] = artifact.get("environment", "")
-        _collect_annotations(metadata, assembly)
-        template_file = artifact.get("properties", {}).get(
-            "templateFile", f"{name}.template.json"
-        )
-        template = json.loads((outdir / template_file).read_text())
-        stack = Stack(name=name, template=template, template_file=template_file)
-        nested = _nested_stacks(outdir, stack)
-        _attach_metadata([stack, *nested], metadata, locator)
-        assembly.stacks.append(stack)
-        assembly.stacks.extend(nested)
+    _read_artifacts(outdir, "", manifest, locator, assembly)
     return assembly
+
+
+def _read_artifacts(
+    outdir: Path, prefix: str, manifest: dict, locator: _SiteLocator, assembly: Assembly
+) -> None:
+    """Add the stacks of one manifest; a Stage's nested assembly is read recursively.
+
+    `prefix` is the nested assembly's directory relative to the top `outdir`,
+    so template files stay relative to the top of cdk.out.
+    """
+    for name, artifact in sorted(manifest.get("artifacts", {}).items()):
+        kind = artifact.get("type")
+        if kind == NESTED_ASSEMBLY_TYPE:
+            _read_nested_assembly(outdir, prefix, artifact, locator, assembly)
+        elif kind == STACK_TYPE:
+            _read_stack(outdir, prefix, name, artifact, locator, assembly)
+
+
+def _read_nested_assembly(
+    outdir: Path, prefix: str, artifact: dict, locator: _SiteLocator, assembly: Assembly
+) -> None:
+    directory = artifact.get("properties", {}).get("directoryName")
+    manifest_path = outdir / prefix / str(directory) / "manifest.json"
+    if not directory or not manifest_path.exists():
+        log.warning("nested cloud assembly %s has no manifest.json", directory)
+        return
+    nested = json.loads(manifest_path.read_text())
+    for request in nested.get("missing", []):
+        if request not in assembly.missing:
+            assembly.missing.append(request)
+    _read_artifacts(outdir, f"{prefix}{directory}/", nested, locator, assembly)
+
+
+def _read_stack(
+    outdir: Path,
+    prefix: str,
+    name: str,
+    artifact: dict,
+    locator: _SiteLocator,
+    assembly: Assembly,
+) -> None:
+    base = outdir / prefix
+    metadata = _artifact_metadata(base, artifact)
+    assembly.environments[name] = artifact.get("environment", "")
+    _collect_annotations(metadata, assembly)
+    properties = artifact.get("properties", {})
+    template_file = properties.get("templateFile", f"{name}.template.json")
+    template = json.loads((base / template_file).read_text())
+    stack = Stack(name=name, template=template, template_file=prefix + template_file)
+    nested = _nested_stacks(outdir, prefix, stack)
+    _attach_metadata([stack, *nested], metadata, locator)
+    assembly.stacks.append(stack)
+    assembly.stacks.extend(nested)
 
 
 def _artifact_metadata(outdir: Path, artifact: dict[str, Any]) -> dict[str, list[dict]]:
@@ -89,7 +129,7 @@ def _text(data: Any) -> str:
     return data if isinstance(data, str) else json.dumps(data, sort_keys=True)
 
 
-def _nested_stacks(outdir: Path, parent: Stack) -> list[Stack]:
+def _nested_stacks(outdir: Path, prefix: str, parent: Stack) -> list[Stack]:
     """Return the nested stacks whose templates `parent` references as assets, recursively."""
     found: list[Stack] = []
     resources = parent.template.get("Resources", {})
@@ -98,14 +138,14 @@ def _nested_stacks(outdir: Path, parent: Stack) -> list[Stack]:
             continue
         meta = resource.get("Metadata", {})
         asset = meta.get("aws:asset:path")
-        if not asset or not (outdir / asset).exists():
+        if not asset or not (outdir / prefix / asset).exists():
             continue
         path = _nested_construct_path(meta.get("aws:cdk:path", ""))
         name = path or f"{parent.name}/{logical_id}"
-        template = json.loads((outdir / asset).read_text())
-        child = Stack(name=name, template=template, template_file=asset)
+        template = json.loads((outdir / prefix / asset).read_text())
+        child = Stack(name=name, template=template, template_file=prefix + asset)
         found.append(child)
-        found.extend(_nested_stacks(outdir, child))
+        found.extend(_nested_stacks(outdir, prefix, child))
     return found
 
 

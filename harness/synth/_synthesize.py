@@ -120,16 +120,19 @@ def _synthesize_uncached(
         else:
             shutil.rmtree(run.root, ignore_errors=True)
     result.timings = {name: round(value, 4) for name, value in timings.items()}
-    _scrub_paths(result, run)
+    _scrub_paths(result, run, toolchain)
     return result
 
 
-def _scrub_paths(result: SynthResult, run: _launch.RunDir) -> None:
+def _scrub_paths(
+    result: SynthResult, run: _launch.RunDir, toolchain: Toolchain
+) -> None:
     """Replace this run's temporary paths in logs and errors, so results are portable."""
     replacements = [
         (str(run.project) + "/", ""),
         (str(run.root), "<run>"),
         (sys.prefix, "<python>"),
+        (str(toolchain.node_modules), "<toolchain>"),
     ]
 
     def scrub(text: str) -> str:
@@ -268,6 +271,7 @@ class _Synthesis:
             self.limits.isolate_network,
         )
         start = time.perf_counter()
+        self.result.context = context
         env = self._env(context)
         if self.entry.language == "typescript":
             report = _launch.run_typescript(
