@@ -8,7 +8,7 @@ import socket
 from pathlib import Path
 
 import pytest
-from synth_support import BROKEN, FIXTURES, azs_of, require_toolchain, synth_fixture
+from synth_support import BROKEN, FIXTURES, require_toolchain, synth_fixture
 
 from harness.errors import ErrorClass
 from harness.synth._process import network_namespace_available
