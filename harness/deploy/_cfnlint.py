@@ -101,8 +101,11 @@ def _finding(match: Match, stack: Stack, cdk: bool) -> DeployFinding:
     rule_id = match.rule.id
     level = _LEVELS.get(str(match.rule.severity).lower(), "warning")
     extra: dict[str, Any] = {}
+    if getattr(match.rule, "source_url", None):
+        extra["doc_url"] = match.rule.source_url
     if cdk and rule_id in CDK_NOISE_RULES:
-        extra = {"original_level": level, "noise": CDK_NOISE_RULES[rule_id]}
+        extra["original_level"] = level
+        extra["noise"] = CDK_NOISE_RULES[rule_id]
         level = "info"
     path = [str(part) for part in (match.path or [])]
     logical_id = path[1] if len(path) > 1 and path[0] == "Resources" else None
