@@ -110,20 +110,21 @@ def score(
         status_counts[finding.status.value] += 1
         if finding.item not in severity:
             raise ConfigError(f"finding for unknown item {finding.item!r}")
-        weight = weights.of(severity[finding.item])
+        level = severity[finding.item]
+        weight = weights.of(level)
         if finding.status is Status.ERROR:
             errors.append(finding.item)
-        elif finding.status is Status.FAIL and finding.consequence_of:
-            consequences.append(finding.item)
-            if not root_causes_only:
-                failed_items.append(finding.item)
-        elif finding.status is Status.FAIL:
-            failed_items.append(finding.item)
-        if finding.status is Status.PASS or finding.item in failed_items:
+        elif finding.status is Status.PASS:
             applicable_weight += weight
-        if finding.item in failed_items:
+        elif finding.status is Status.FAIL:
+            if finding.consequence_of:
+                consequences.append(finding.item)
+                if root_causes_only:
+                    continue
+            failed_items.append(finding.item)
+            failures[level.value] += 1
             failed_weight += weight
-            failures[severity[finding.item].value] += 1
+            applicable_weight += weight
     value = (
         round(100.0 * (1.0 - failed_weight / applicable_weight), 2)
         if applicable_weight
