@@ -173,9 +173,7 @@ def test_typescript_report_cites_both(typescript_eval, ideal_eval, task):
 def test_typescript_markdown_excerpts(typescript_eval, ideal_eval, task):
     markdown = render_markdown(typescript_eval, task, ideal_eval)
     excerpts = [
-        e
-        for e in support.cited_excerpts(markdown)
-        if e["label"] == "Model response"
+        e for e in support.cited_excerpts(markdown) if e["label"] == "Model response"
     ]
     assert any(e["file"].endswith(".ts") and e["md_first"] for e in excerpts)
     for excerpt in excerpts:

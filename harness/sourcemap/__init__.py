@@ -111,23 +111,38 @@ HOST_TYPES: dict[str, tuple[str, ...]] = {
 
 
 _ACL_ENTRY = re.compile(r"\.add_?[eE]ntry\s*\(|\bNetworkAclEntry\s*\(")
+_OUTPUT = re.compile(r"\bCfnOutput\s*\(")
 
 # Statements that configure an item outside the construct call that creates
-# the resource, such as `Tags.of(vpc).add(...)`. When a finding has no line
-# that sets a property, these statements are cited in place of whole
-# construct calls. Each pattern accepts the TypeScript and Python spellings.
-STATEMENT_PATTERNS: dict[str, re.Pattern[str]] = {
-    "required-tags": re.compile(r"\bTags\.of\s*\("),
-    "nacl-private-association": re.compile(
-        r"\bSubnetNetworkAclAssociation\s*\(|\.associate_?[wW]ith_?[sS]ubnet\s*\("
+# the resource, such as `Tags.of(vpc).add(...)`, each with the note its
+# citation carries. When a finding has no line that sets a property, these
+# statements are cited in place of whole construct calls. Each pattern accepts
+# the TypeScript and Python spellings.
+STATEMENT_PATTERNS: dict[str, tuple[re.Pattern[str], str]] = {
+    "required-tags": (re.compile(r"\bTags\.of\s*\("), "the tags the response adds"),
+    "nacl-private-association": (
+        re.compile(
+            r"\bSubnetNetworkAclAssociation\s*\(|\.associate_?[wW]ith_?[sS]ubnet\s*\("
+        ),
+        "the network ACL associations the response creates",
     ),
-    "vpc-flow-logs": re.compile(r"\.add_?[fF]low_?[lL]og\s*\(|\bFlowLog\s*\("),
-    "s3-gateway-endpoint": re.compile(
-        r"\.add_?[gG]ateway_?[eE]ndpoint\s*\(|\bGatewayVpcEndpoint\s*\("
+    "vpc-flow-logs": (
+        re.compile(r"\.add_?[fF]low_?[lL]og\s*\(|\bFlowLog\s*\("),
+        "the flow log the response creates",
     ),
-    "nacl-service-ports": _ACL_ENTRY,
-    "nacl-ephemeral-ports": _ACL_ENTRY,
-    "nacl-explicit-deny": _ACL_ENTRY,
+    "s3-gateway-endpoint": (
+        re.compile(r"\.add_?[gG]ateway_?[eE]ndpoint\s*\(|\bGatewayVpcEndpoint\s*\("),
+        "the gateway endpoint the response creates",
+    ),
+    "nacl-service-ports": (_ACL_ENTRY, "the network ACL entries the response defines"),
+    "nacl-ephemeral-ports": (
+        _ACL_ENTRY,
+        "the network ACL entries the response defines",
+    ),
+    "nacl-explicit-deny": (_ACL_ENTRY, "the network ACL entries the response defines"),
+    "subnet-outputs": (_OUTPUT, "the outputs the response defines"),
+    "s3-endpoint-output": (_OUTPUT, "the outputs the response defines"),
+    "flow-log-group-output": (_OUTPUT, "the outputs the response defines"),
 }
 
 
@@ -214,9 +229,7 @@ def cite_site(
     shown_last = min(last, first + MAX_EXCERPT_LINES - 1)
     note = "creates the construct"
     if keywords:
-        note += (
-            f" and sets none of {', '.join(keywords)}, so aws-cdk-lib's defaults apply"
-        )
+        note += f", and no line of the call sets {', '.join(keywords)}"
     return cite_lines(
         project,
         site.file,
@@ -319,9 +332,9 @@ def _cite_statements(resolver: _Resolver, key: str) -> list[Citation]:
     Within each statement only the lines that set the item's keywords are
     cited when there are any (an ACL entry's `traffic` and `direction`).
     """
-    pattern = STATEMENT_PATTERNS.get(key)
-    if pattern is None:
+    if key not in STATEMENT_PATTERNS:
         return []
+    pattern, note = STATEMENT_PATTERNS[key]
     keywords = property_keywords(key, None)
     citations: list[Citation] = []
     for path in resolver.site_files():
@@ -333,7 +346,6 @@ def _cite_statements(resolver: _Resolver, key: str) -> list[Citation]:
             if pattern.search(_code_part(line, language)):
                 numbers.update(_statement_lines(lines, number, language, keywords))
         if numbers:
-            note = "configures this item outside the construct call"
             citations.append(
                 cite_lines(resolver.project, path, numbers, kind="property", note=note)
             )
@@ -397,8 +409,8 @@ def _ancestor_site(stack: Stack, path: str, project: Project) -> SourceSite | No
             by_path.setdefault(construct_path[: -len("/Resource")], logical_id)
     parts = path.split("/")
     for length in range(len(parts), 1, -1):
-        logical_id = by_path.get("/".join(parts[:length]))
-        site = stack.sites.get(logical_id) if logical_id else None
+        ancestor = by_path.get("/".join(parts[:length]))
+        site = stack.sites.get(ancestor) if ancestor else None
         if site is not None and site.file in project.files:
             return site
     return None
@@ -420,7 +432,8 @@ def _limit(citations: list[Citation]) -> list[Citation]:
     kept = citations[:MAX_CITATIONS]
     extra = len(citations) - MAX_CITATIONS
     last = kept[-1]
-    note = f"{last.note}; {extra} more places not shown".lstrip("; ")
+    places = "1 more place" if extra == 1 else f"{extra} more places"
+    note = f"{last.note}; {places} not shown".lstrip("; ")
     kept[-1] = replace(last, note=note)
     return kept
 
