@@ -406,3 +406,35 @@ def test_stack_named_by_root_app_import():
     )
     project = ingest_text(markdown, "root-app")
     assert sorted(project.files) == ["infra/api.ts", "main.ts"]
+
+
+def test_unclosed_block_ends_at_next_heading():
+    project = load("unclosed.md")
+    assert sorted(project.files) == ["bin/queue.ts", "lib/queue-stack.ts"]
+    stack = project.files["lib/queue-stack.ts"]
+    assert stack.text == "export class QueueStack extends cdk.Stack {}\n"
+    assert project.files["bin/queue.ts"].origin_lines == (9,)
+    assert any("not closed before the file heading" in w for w in project.warnings)
+    assert_origins_exact(project)
+
+
+def test_fence_in_code_without_heading_is_content():
+    markdown = "### lib/doc.py\n```python\nTEXT = '''\n```python\nx = 1\n```\n"
+    project = ingest_text(markdown, "python-string")
+    assert project.files["lib/doc.py"].text == "TEXT = '''\n```python\nx = 1\n"
+    assert all("not closed before" not in w for w in project.warnings)
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "<details><summary>lib/x.ts</summary>",
+        "<summary>`lib/x.ts`</summary>",
+        "<b>lib/x.ts</b>",
+        "### 📄 lib/x.ts",
+        "### 📁 `lib/x.ts`",
+    ],
+)
+def test_html_and_emoji_titles(title: str):
+    project = ingest_text(f"{title}\n\n```ts\nexport {{}};\n```\n", "titled")
+    assert list(project.files) == ["lib/x.ts"]

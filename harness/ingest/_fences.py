@@ -47,6 +47,8 @@ class Block:
     lines: list[tuple[int, str]] = field(default_factory=list)
     close_line: int | None = None
     gap: list[tuple[int, str]] = field(default_factory=list)
+    # The line of the next file's heading that ended a block left unclosed.
+    cut_at: int | None = None
 
     @property
     def info(self) -> str:
@@ -69,11 +71,15 @@ def parse_fence(line: str) -> Fence | None:
 def split_blocks(
     lines: Sequence[str],
     is_markdown: Callable[[Fence, list[tuple[int, str]]], bool],
+    names_file: Callable[[str], bool] = lambda line: False,
 ) -> tuple[list[Block], list[tuple[int, str]], list[str]]:
     """Return the fenced blocks of `lines`, the prose after the last one, warnings.
 
     `is_markdown(fence, gap)` returns whether a block opened by `fence` after
     the prose `gap` contains markdown, whose same-length inner fences then nest.
+    `names_file(line)` returns whether a line is a heading that names a file.
+    A code block that is still open at such a heading followed by an opening
+    fence was left unclosed, so it ends before the heading.
     """
     blocks: list[Block] = []
     warnings: list[str] = []
@@ -87,8 +93,14 @@ def split_blocks(
             continue
         block = Block(open_line=index + 1, fence=fence, gap=gap)
         nested = is_markdown(fence, gap)
-        index = _read_block(lines, index + 1, block, nested)
-        if block.close_line is None:
+        index = _read_block(lines, index + 1, block, nested, names_file)
+        if block.cut_at is not None:
+            warnings.append(
+                f"the code block opened at markdown line {block.open_line} is not "
+                f"closed before the file heading at line {block.cut_at}; it was "
+                "ended there"
+            )
+        elif block.close_line is None:
             warnings.append(
                 f"the code block opened at markdown line {block.open_line} is never "
                 "closed; it was read to the end of the document"
@@ -98,12 +110,22 @@ def split_blocks(
     return blocks, gap, warnings
 
 
-def _read_block(lines: Sequence[str], start: int, block: Block, nested: bool) -> int:
+def _read_block(
+    lines: Sequence[str],
+    start: int,
+    block: Block,
+    nested: bool,
+    names_file: Callable[[str], bool],
+) -> int:
     """Fill `block` from `lines[start:]`; return the index after its closing fence."""
     inner: list[Fence] = []
     for index in range(start, len(lines)):
         text = lines[index]
         fence = parse_fence(text)
+        if fence is not None and not nested and fence.info:
+            heading = _trailing_heading(block, names_file)
+            if heading is not None and _can_nest(fence, block.fence):
+                return _cut(block, heading)
         if fence is not None and nested:
             if inner and fence.closes(inner[-1]):
                 inner.pop()
@@ -119,6 +141,25 @@ def _read_block(lines: Sequence[str], start: int, block: Block, nested: bool) ->
             return index + 1
         block.lines.append((index + 1, _dedent(text, block.fence.indent)))
     return len(lines)
+
+
+def _trailing_heading(block: Block, names_file: Callable[[str], bool]) -> int | None:
+    """Return the position in `block.lines` of a file heading ending it, if any."""
+    for position in range(len(block.lines) - 1, -1, -1):
+        text = block.lines[position][1]
+        if text.strip():
+            return position if names_file(text) else None
+    return None
+
+
+def _cut(block: Block, position: int) -> int:
+    """End `block` before `block.lines[position]`; return that line's index."""
+    number = block.lines[position][0]
+    del block.lines[position:]
+    while block.lines and not block.lines[-1][1].strip():
+        block.lines.pop()
+    block.cut_at = number
+    return number - 1
 
 
 def _can_nest(fence: Fence, outer: Fence) -> bool:

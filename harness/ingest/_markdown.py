@@ -21,6 +21,7 @@ from harness.ingest._names import (
     Announcement,
     announcement_for,
     find_path_marker,
+    heading_text,
     name_from_info,
 )
 from harness.ingest._paths import language_for, safe_path
@@ -61,7 +62,7 @@ def project_from_markdown(markdown: str, name: str) -> Project:
     if lines and lines[-1] == "":
         lines.pop()
     project = Project(name=name, kind="markdown", files={}, markdown=markdown)
-    blocks, _, fence_warnings = split_blocks(lines, _opens_markdown)
+    blocks, _, fence_warnings = split_blocks(lines, _opens_markdown, _names_file)
     project.warnings.extend(fence_warnings)
     blocks = _expand_wrappers(blocks, project.warnings)
     if not blocks:
@@ -120,7 +121,8 @@ def _unwrap(block: Block) -> list[Block] | None:
     announcement = announcement_for(block.gap)
     if announcement is not None and announcement.path is not None:
         return None
-    inner, _, _ = split_blocks([text for _, text in block.lines], _opens_markdown)
+    texts = [text for _, text in block.lines]
+    inner, _, _ = split_blocks(texts, _opens_markdown, _names_file)
     if sum(1 for candidate in inner if _names_code_file(candidate)) < 2:
         return None
     numbers = [number for number, _ in block.lines]
@@ -147,6 +149,14 @@ def _renumber(block: Block, numbers: list[int]) -> Block:
         close_line=None if block.close_line is None else numbers[block.close_line - 1],
         gap=[(numbers[n - 1], text) for n, text in block.gap],
     )
+
+
+def _names_file(line: str) -> bool:
+    """Return whether `line` is a heading, bold line or `File:` line naming a file."""
+    if heading_text(line) is None:
+        return False
+    announcement = announcement_for([(0, line)])
+    return announcement is not None and announcement.path is not None
 
 
 def _prepare(block: Block, warnings: list[str]) -> _Candidate:

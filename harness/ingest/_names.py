@@ -16,6 +16,12 @@ from harness.ingest._paths import looks_like_path
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(?P<text>.*?)\s*#*\s*$")
 _LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _BOLD_LINE = re.compile(r"^\*\*(?P<text>.+?)\*\*\s*:?\s*$|^__(?P<alt>.+?)__\s*:?\s*$")
+_HTML_TITLE = re.compile(
+    r"^(?:<details>\s*)?<(summary|b|strong)>\s*(?P<text>.*?)\s*</\1>\s*:?\s*$",
+    re.IGNORECASE,
+)
+# Emoji and bullets that decorate a heading before the file name ("📄 cdk.json").
+_DECORATION = re.compile(r"^[^\w.`/~\\]+")
 _LABEL = re.compile(r"^(?:file(?:\s*name)?|filename|path)\s*:\s*", re.IGNORECASE)
 _BACKTICKED = re.compile(r"`([^`\s]+)`")
 _PARENTHESIZED = re.compile(r"\(([^()\s]+)\)")
@@ -124,11 +130,14 @@ def heading_text(line: str) -> str | None:
         return (bold["text"] or bold["alt"]).strip()
     if _LABEL.match(stripped):
         return stripped
+    html = _HTML_TITLE.match(stripped)
+    if html:
+        return html["text"]
     return None
 
 
 def _path_in_heading(text: str) -> str | None:
-    text = text.replace("**", "").strip().rstrip(":").strip()
+    text = _DECORATION.sub("", text.replace("**", "").strip()).rstrip(":").strip()
     candidates: list[str] = []
     labelled = _LABEL.sub("", _NUMBERING.sub("", text), count=1).strip()
     whole = labelled.strip("`").strip()
