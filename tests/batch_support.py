@@ -13,6 +13,7 @@ import os
 import re
 import signal
 import time
+from pathlib import Path
 
 from harness._project import Project, SourceFile
 from harness._synth_result import SynthResult
@@ -135,3 +136,26 @@ def _score(task: Task, failing: set[str], had_ideal: bool) -> dict:
         },
         "had_ideal": had_ideal,
     }
+
+
+REPO = Path(__file__).resolve().parents[1]
+IDEAL_DIR = REPO / "responses" / "ideal"
+MODEL_MARKDOWN = REPO / "responses" / "model" / "MODEL_RESPONSE.md"
+CORPUS = REPO.parent / "shared" / "corpus"
+_LANGUAGES = {".py": "python", ".ts": "typescript", ".json": "json", ".md": "markdown"}
+_SKIPPED_PARTS = {"__pycache__", "cdk.out", ".pytest_cache", "node_modules"}
+
+
+def project_markdown(directory: Path) -> str:
+    """Render a project directory as a markdown response, one fenced block per file."""
+    parts = [f"# Response generated from {directory.name}\n"]
+    for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+        relative = path.relative_to(directory)
+        if _SKIPPED_PARTS & set(relative.parts):
+            continue
+        text = path.read_text()
+        fence = "````" if "```" in text else "```"
+        language = _LANGUAGES.get(path.suffix, "")
+        parts.append(f"## File: {relative.as_posix()}\n\n{fence}{language}\n{text}")
+        parts.append(f"{'' if text.endswith(chr(10)) else chr(10)}{fence}\n")
+    return "\n".join(parts)
