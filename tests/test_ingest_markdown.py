@@ -438,3 +438,15 @@ def test_fence_in_code_without_heading_is_content():
 def test_html_and_emoji_titles(title: str):
     project = ingest_text(f"{title}\n\n```ts\nexport {{}};\n```\n", "titled")
     assert list(project.files) == ["lib/x.ts"]
+
+
+def test_setext_heading_names_block():
+    markdown = "lib/x.ts\n--------\n\n```ts\nexport {};\n```\n"
+    assert list(ingest_text(markdown, "setext").files) == ["lib/x.ts"]
+
+
+def test_byte_order_mark_before_first_fence():
+    markdown = "\ufeff```ts\n// lib/x.ts\nexport {};\n```\n"
+    project = ingest_text(markdown, "bom")
+    assert list(project.files) == ["lib/x.ts"]
+    assert project.files["lib/x.ts"].origin_lines == (3,)

@@ -61,6 +61,8 @@ def project_from_markdown(markdown: str, name: str) -> Project:
     lines = markdown.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     if lines and lines[-1] == "":
         lines.pop()
+    if lines and lines[0].startswith("\ufeff"):
+        lines[0] = lines[0][1:]
     project = Project(name=name, kind="markdown", files={}, markdown=markdown)
     blocks, _, fence_warnings = split_blocks(lines, _opens_markdown, _names_file)
     project.warnings.extend(fence_warnings)

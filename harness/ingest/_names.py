@@ -22,6 +22,7 @@ _HTML_TITLE = re.compile(
 )
 # Emoji and bullets that decorate a heading before the file name ("📄 cdk.json").
 _DECORATION = re.compile(r"^[^\w.`/~\\]+")
+_SETEXT_UNDERLINE = re.compile(r"^\s{0,3}(?:=+|-+)\s*$")
 _LABEL = re.compile(r"^(?:file(?:\s*name)?|filename|path)\s*:\s*", re.IGNORECASE)
 _BACKTICKED = re.compile(r"`([^`\s]+)`")
 _PARENTHESIZED = re.compile(r"\(([^()\s]+)\)")
@@ -105,10 +106,17 @@ def announcement_for(gap: list[tuple[int, str]]) -> Announcement | None:
     name from the prose. A colon prose line counts only right above the block.
     """
     nearest = True
-    for number, line in reversed(gap):
+    for position in range(len(gap) - 1, -1, -1):
+        number, line = gap[position]
         if not line.strip():
             continue
         heading = heading_text(line)
+        if (
+            _SETEXT_UNDERLINE.match(line)
+            and position > 0
+            and gap[position - 1][1].strip()
+        ):
+            number, heading = gap[position - 1][0], gap[position - 1][1].strip()
         if heading is not None:
             return Announcement(_path_in_heading(heading), number, heading, True)
         if nearest and line.rstrip().endswith(":"):
