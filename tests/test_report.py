@@ -281,3 +281,13 @@ def test_report_same_after_json_round_trip():
     direct = render_markdown(model, support.task(), ideal)
     reloaded = render_markdown(reloaded_model, support.task(), reloaded_ideal)
     assert reloaded == direct
+
+
+def test_report_without_project_files():
+    model = support.model_evaluation()
+    model.project = None
+    report = build_report(model, support.task())
+    citations = report["failures"][0]["citations"]
+    assert [c["kind"] for c in citations] == ["absent"]
+    assert "no project files" in citations[0]["note"]
+    assert report["deploy"][0]["site"] is None
