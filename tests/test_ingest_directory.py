@@ -109,3 +109,14 @@ def test_default_name_of_generic_file(tmp_path: Path):
     (folder / "MODEL_RESPONSE.md").write_text("### app.py\n```python\nx = 1\n```\n")
     assert ingest(folder / "MODEL_RESPONSE.md").name == "Pr42/MODEL_RESPONSE"
     assert ingest(folder / "MODEL_RESPONSE.md", name="given").name == "given"
+
+
+def test_directory_skips_windows_unsafe_name(project_dir: Path):
+    (project_dir / "notes:v1.txt").write_text("x\n")
+    (project_dir / "con.ts").write_text("x\n")
+    project = ingest(project_dir)
+    assert "notes:v1.txt" not in project.files
+    assert "con.ts" not in project.files
+    reasons = " ".join(block.reason for block in project.skipped)
+    assert "notes:v1.txt" in reasons
+    assert "con.ts" in reasons

@@ -450,3 +450,13 @@ def test_byte_order_mark_before_first_fence():
     project = ingest_text(markdown, "bom")
     assert list(project.files) == ["lib/x.ts"]
     assert project.files["lib/x.ts"].origin_lines == (3,)
+
+
+def test_unnamed_jest_test_with_app():
+    markdown = (
+        "```ts\nimport * as cdk from 'aws-cdk-lib';\n"
+        "import { TapStack } from '../lib/tap-stack';\n\n"
+        "test('has a VPC', () => {\n  const app = new cdk.App();\n"
+        "  expect(new TapStack(app, 'T')).toBeDefined();\n});\n```\n"
+    )
+    assert list(ingest_text(markdown, "jest").files) == ["test/tap-stack.test.ts"]

@@ -79,7 +79,13 @@ def _read_file(root: Path, relative: str, project: Project) -> None:
             f"{relative!r} in the response directory is not a regular file "
             "(a device, FIFO or socket); remove it and ingest again"
         )
-    clean = safe_path(relative)
+    try:
+        clean = safe_path(relative)
+    except UnsafePathError as error:
+        # The file exists inside the directory, so its name cannot escape it. A
+        # name that is unsafe elsewhere (a drive letter, a device) is skipped.
+        project.skipped.append(SkippedBlock(None, str(error)))
+        return
     size = os.stat(path).st_size
     if size > MAX_FILE_BYTES:
         project.skipped.append(

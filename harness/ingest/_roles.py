@@ -162,10 +162,11 @@ def _is_shell(lines: list[str]) -> bool:
 
 
 def _classify_typescript(text: str, lines: list[str]) -> Role:
-    if _TS_APP.search(text):
-        return Role.TS_APP
+    # Tests create an App too, so they are recognized first.
     if _TS_TEST.search(text) and "expect(" in text:
         return Role.TS_TEST
+    if _TS_APP.search(text):
+        return Role.TS_APP
     if _TS_STACK.search(text):
         return Role.TS_STACK
     if _JS_HANDLER.search(text):
