@@ -291,3 +291,17 @@ def test_report_without_project_files():
     assert [c["kind"] for c in citations] == ["absent"]
     assert "no project files" in citations[0]["note"]
     assert report["deploy"][0]["site"] is None
+
+
+def test_harness_error_section():
+    model = support.model_evaluation()
+    model.synth.error = ResponseError(
+        ErrorClass.HARNESS_ERROR, "the harness failed during rules: KeyError: 'x'"
+    )
+    model.settings["failed_stage"] = "rules"
+    model.findings = []
+    markdown = render_markdown(model, support.task())
+    assert "## Harness failure" in markdown
+    assert "The harness failed during rules (**harness_error**)" in markdown
+    assert "## Synthesis failure" not in markdown
+    assert "the harness did not finish" in markdown

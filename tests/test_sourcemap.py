@@ -14,6 +14,7 @@ from harness.sourcemap import (
     CitedLine,
     citation_problems,
     cite_finding,
+    cite_lines,
     construct_span,
     find_property_lines,
     property_keywords,
@@ -281,3 +282,16 @@ def test_cite_limits_places():
     citations = cite_finding(finding, project, synth, "unknown-item")
     assert len(citations) == MAX_CITATIONS
     assert citations[-1].note.endswith("3 more places not shown")
+
+
+def test_verify_blank_line():
+    project, _ = _model()
+    source = project.files["lib/network-stack.ts"]
+    blank = source.text.splitlines().index("") + 1
+    citation = cite_lines(project, "lib/network-stack.ts", [blank], kind="file")
+    assert verify_citation(project, citation)
+    shifted = replace(
+        citation,
+        lines=(CitedLine(blank, source.markdown_line(blank) - 1, ""),),
+    )
+    assert len(citation_problems(project, shifted)) == 2

@@ -117,6 +117,7 @@ def _synthesis_error(evaluation: Evaluation) -> dict[str, Any] | None:
     if error is None:
         return None
     data = error.to_dict()
+    data["failed_stage"] = evaluation.settings.get("failed_stage")
     project = evaluation.project
     if project is not None and error.file in project.files and error.line:
         citation = cite_lines(

@@ -87,7 +87,13 @@ def _executive_summary(report: dict[str, Any]) -> str:
 
 
 def _nothing_to_fix(report: dict[str, Any]) -> str:
-    if report["synthesis_error"] is not None:
+    error = report["synthesis_error"]
+    if error is not None and error["blame"] == "harness":
+        return (
+            "No taxonomy item failed, but the harness did not finish, so the "
+            "result is incomplete."
+        )
+    if error is not None:
         return (
             "No taxonomy item failed, but the response could not be synthesized, "
             "so its templates were not checked."
@@ -139,19 +145,29 @@ def _synthesis_error(report: dict[str, Any]) -> list[str]:
     if error is None:
         return []
     lines = [
-        "## Synthesis failure",
-        "",
-        (
-            f"The response produced no usable templates: **{error['error_class']}** "
-            f"(blamed on the {error['blame']}). {_sentence(error['message'])}"
-        ),
+        "## Harness failure" if error["blame"] == "harness" else "## Synthesis failure"
     ]
+    lines.extend(["", _error_sentence(error)])
     citation = error.get("citation")
     if citation:
         lines.extend(["", *_citation_block(Citation.from_dict(citation), "Response")])
     if error.get("detail"):
         lines.extend(["", _fence(error["detail"].splitlines(), "text")])
     return ["\n".join(lines)]
+
+
+def _error_sentence(error: dict[str, Any]) -> str:
+    message = _sentence(error["message"])
+    if error["blame"] == "harness":
+        stage = f" during {error['failed_stage']}" if error.get("failed_stage") else ""
+        return (
+            f"The harness failed{stage} (**{error['error_class']}**), so this result "
+            f"is incomplete and nothing is counted against the response. {message}"
+        )
+    return (
+        f"The response produced no usable templates (**{error['error_class']}**). "
+        f"{message}"
+    )
 
 
 def _failure_sections(report: dict[str, Any]) -> list[str]:

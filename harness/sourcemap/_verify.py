@@ -60,7 +60,10 @@ def _markdown_problems(
     if not 1 <= cited.markdown_line <= len(markdown_lines):
         return [f"{where}: markdown line {cited.markdown_line} does not exist"]
     document_line = markdown_lines[cited.markdown_line - 1]
-    if document_line.rstrip().endswith(cited.text.strip()):
+    text = cited.text.strip()
+    if text and document_line.rstrip().endswith(text):
+        return []
+    if not text and not document_line.strip():
         return []
     return [
         (
