@@ -20,6 +20,7 @@ from harness.diff import (
     load_attribution,
     load_stacks,
 )
+from harness.synth import SynthSettings
 
 DEFAULT_TASK = "pci-payment-vpc"
 EXIT_SAME = 0
@@ -68,10 +69,11 @@ def diff(
     response could not be synthesized.
     """
     attribution = load_attribution(task)
+    settings = SynthSettings(region=region, use_cache=cache)
     sides: dict[str, list[Stack]] = {}
     for label, path in (("ideal", ideal), ("model", model)):
         with console.status(f"synthesizing the {label} response {path}"):
-            stacks, problem = load_stacks(path, region=region, use_cache=cache)
+            stacks, problem = load_stacks(path, settings)
         if problem:
             err_console.print(f"[bold red]error:[/] {escape(problem)}")
             raise typer.Exit(EXIT_NO_TEMPLATES)
@@ -85,7 +87,8 @@ def diff(
     console.print(render_tree(result, f"{model} against {ideal}"))
     if pairs:
         console.print(pairs_table(result))
-    console.print(items_table(result))
+    if not result.empty:
+        console.print(items_table(result))
     if json_file is not None:
         console.print(f"diff written to {json_file}")
     raise typer.Exit(EXIT_SAME if result.empty else EXIT_DIFFERENT)

@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from harness.diff._elements import Element, Embedded, Key, RefTo, scalar_token
+from harness.diff._equivalence import RULE_NUMBER, name_paths, same_rule_order
 from harness.diff._match import Match
 from harness.diff._model import DiffEntry, ElementRef
 from harness.diff._roles import RoleFinder
@@ -35,6 +36,7 @@ class Comparer:
         self.ideal_roles, self.model_roles = ideal_roles, model_roles
         self.to_model = {match.ideal: match.model for match in matches}
         self.to_ideal = {match.model: match.ideal for match in matches}
+        self.kept_rule_order = same_rule_order(matches, ideal, model)
 
     def entries(self) -> list[DiffEntry]:
         found: list[DiffEntry] = []
@@ -81,7 +83,10 @@ class Comparer:
     def _pair_entries(self, match: Match) -> list[DiffEntry]:
         ideal, model = self.ideal[match.ideal], self.model[match.model]
         changes: list[tuple[str, Any, Any]] = []
-        self._walk(ideal.body, model.body, "", changes)
+        presence_only = name_paths(ideal.type)
+        if match.ideal in self.kept_rule_order:
+            presence_only |= {RULE_NUMBER}
+        self._walk(ideal.body, model.body, "", changes, presence_only)
         changes.extend(self._role_changes(match))
         base = DiffEntry(
             kind="changed",
@@ -103,14 +108,27 @@ class Comparer:
             if ideal_role.get(name) != model_role.get(name)
         ]
 
-    def _walk(self, ideal: Any, model: Any, path: str, changes: list) -> None:
+    def _walk(
+        self,
+        ideal: Any,
+        model: Any,
+        path: str,
+        changes: list,
+        presence_only: frozenset[str],
+    ) -> None:
+        if path in presence_only and ideal is not _ABSENT and model is not _ABSENT:
+            return
         if self._canon(ideal, "ideal") == self._canon(model, "model"):
             return
         if _is_plain_mapping(ideal) and _is_plain_mapping(model):
             for key in sorted(set(ideal) | set(model)):
                 child = f"{path}.{key}" if path else key
                 self._walk(
-                    ideal.get(key, _ABSENT), model.get(key, _ABSENT), child, changes
+                    ideal.get(key, _ABSENT),
+                    model.get(key, _ABSENT),
+                    child,
+                    changes,
+                    presence_only,
                 )
             return
         if (
@@ -120,7 +138,7 @@ class Comparer:
             and not _all_refs(ideal)
         ):
             for index, (first, second) in enumerate(zip(ideal, model)):
-                self._walk(first, second, f"{path}[{index}]", changes)
+                self._walk(first, second, f"{path}[{index}]", changes, presence_only)
             return
         changes.append((path, ideal, model))
 

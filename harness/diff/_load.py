@@ -6,10 +6,14 @@ import importlib
 import json
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from harness._synth_result import Stack
 from harness.diff._attribution import Attribution
 from harness.errors import ConfigError
+
+if TYPE_CHECKING:
+    from harness.synth import SynthSettings
 
 logger = logging.getLogger(__name__)
 
@@ -40,11 +44,12 @@ def load_attribution(task_id: str) -> Attribution:
 
 
 def load_stacks(
-    path: Path, region: str = "us-east-1", use_cache: bool = True
+    path: Path, settings: SynthSettings | None = None
 ) -> tuple[list[Stack], str | None]:
     """Return the stacks of a cloud assembly, or ingest and synthesize a response.
 
     The second value is None on success, else a message saying what failed.
+    A cloud assembly (a directory with `manifest.json`) is read as it is.
     """
     if not path.exists():
         return [], f"{path} not found; expected a CDK project, markdown file or cdk.out"
@@ -54,7 +59,7 @@ def load_stacks(
     from harness.synth import SynthSettings, synthesize
 
     project = ingest(path)
-    result = synthesize(project, SynthSettings(region=region, use_cache=use_cache))
+    result = synthesize(project, settings or SynthSettings())
     if result.ok:
         return result.stacks, None
     error = result.error
