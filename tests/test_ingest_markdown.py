@@ -460,3 +460,31 @@ def test_unnamed_jest_test_with_app():
         "  expect(new TapStack(app, 'T')).toBeDefined();\n});\n```\n"
     )
     assert list(ingest_text(markdown, "jest").files) == ["test/tap-stack.test.ts"]
+
+
+@pytest.mark.parametrize(
+    "readme",
+    [
+        "# X\n\n## Structure\n\n```\nbin/\nlib/\n```\n\n## Deploy\n```bash\ncdk deploy\n```",
+        "## Usage\n```\nnpm test\n```",
+        "## Test\nRun:\n```\nnpm test\n```\nDone.",
+    ],
+)
+def test_readme_inner_bare_blocks(readme: str):
+    markdown = (
+        f"### README.md\n```markdown\n{readme}\n```\n\n### lib/x.ts\n```ts\nx;\n```\n"
+    )
+    project = ingest_text(markdown, "readme")
+    assert sorted(project.files) == ["README.md", "lib/x.ts"]
+    assert project.files["README.md"].text == readme + "\n"
+    assert project.files["lib/x.ts"].text == "x;\n"
+
+
+def test_readme_closed_before_prose_and_tree():
+    markdown = (
+        "### README.md\n```markdown\n# X\n```\n"
+        "This completes the setup for the project.\n\n```\nsrc/\n├── a\n└── b\n```\n"
+    )
+    project = ingest_text(markdown, "readme-then-tree")
+    assert project.files["README.md"].text == "# X\n"
+    assert project.skipped[0].reason == "a directory tree, not a file"

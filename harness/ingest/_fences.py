@@ -183,6 +183,9 @@ def _bare_fence_opens_inner(lines: Sequence[str], index: int, outer: Fence) -> b
     close), so the decision weighs the lines around the fence. A closing fence
     is usually followed by a blank line, a heading or the next block. An inner
     opening fence is usually followed by code or a directory tree.
+
+    NOTE: a README closed right before a short non-sentence line ("Done")
+    that is followed later by a pair of bare fences is read as still open.
     """
     following = lines[index + 1] if index + 1 < len(lines) else None
     previous = lines[index - 1] if index > 0 else ""
