@@ -33,7 +33,7 @@ def report(
     ],
     response: Annotated[
         str | None,
-        typer.Option(help="Response id to report on when RESULTS holds several."),
+        typer.Option(help="Response id to report on when RESULTS contains several."),
     ] = None,
     ideal: Annotated[
         Path | None,
@@ -119,10 +119,10 @@ def select_model(
     if len(models) == 1:
         return models[0]
     if not models:
-        # Only the ideal was evaluated: its report says there is nothing to fix.
+        # Only the ideal was evaluated: its report states that there is nothing to fix.
         return evaluations[0]
     known = ", ".join(e.response.id for e in models)
     raise ConfigError(
-        f"{results} holds {len(models)} evaluated responses ({known}); "
+        f"{results} contains {len(models)} evaluated responses ({known}); "
         "choose one with --response ID"
     )

@@ -13,6 +13,7 @@ from typing import Any
 from harness.evaluation import Evaluation
 from harness.findings import DeployFinding, Finding, Severity, Status
 from harness.report._diff import diff_section
+from harness.score import Weights
 from harness.sourcemap import Citation, cite_finding, cite_lines
 from harness.taxonomy import Item, Task
 
@@ -22,10 +23,6 @@ REPORT_SCHEMA = "iac-harness/failure-analysis"
 REPORT_VERSION = 1
 
 SEVERITY_ORDER = [Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW]
-
-# Severity weights that order the knowledge gaps when the evaluation carries
-# none; the same defaults as the score's unless an evaluation says otherwise.
-DEFAULT_WEIGHTS = {"critical": 10.0, "high": 5.0, "medium": 2.0, "low": 1.0}
 
 
 def build_report(
@@ -57,7 +54,8 @@ def build_report(
 
 
 def _weights(evaluation: Evaluation) -> dict[str, float]:
-    weights = dict(DEFAULT_WEIGHTS)
+    """Return the severity weights of the evaluation's score, else the defaults."""
+    weights = Weights().to_dict()
     for source in (evaluation.score.get("weights"), evaluation.settings.get("weights")):
         if isinstance(source, dict):
             weights.update({str(k): float(v) for k, v in source.items()})

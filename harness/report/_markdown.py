@@ -370,6 +370,7 @@ def _cell(text: str) -> str:
 def _diff_section(report: dict[str, Any]) -> str:
     diff = report["diff"]
     lines = ["## Template differences not explained by a finding", ""]
+
     if not diff["available"]:
         lines.append(
             "No diff against an ideal response was computed for this evaluation."
@@ -381,6 +382,7 @@ def _diff_section(report: dict[str, Any]) -> str:
         f"The diff against the ideal has {_count(diff['entries'], 'entry')}, and the "
         f"taxonomy explains {share_text} of them."
     )
+
     unexplained = diff["unexplained"]
     if not unexplained:
         lines.extend(["", "Every entry is attributed to a taxonomy item."])
@@ -392,6 +394,7 @@ def _diff_section(report: dict[str, Any]) -> str:
             "|---|---|---|---|---|---|---|",
         ]
     )
+
     for entry in unexplained[:MAX_DIFF_ROWS]:
         lines.append(_diff_row(entry))
     if len(unexplained) > MAX_DIFF_ROWS:

@@ -28,7 +28,7 @@ SEVERITY_LEVELS = {
 DEPLOY_LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 
 # uriBaseId of project files (relative to the response's project root) and of
-# the markdown document (relative to the folder that holds it).
+# the markdown document (relative to the folder that contains it).
 PROJECT_BASE = "PROJECTROOT"
 DOCUMENT_BASE = "RESPONSEDIR"
 

@@ -3,8 +3,8 @@
 The chain is logical ID -> construct path -> creation site (file, line) ->
 markdown line. For a wrong property the citation narrows to the line that
 sets it, found inside the construct call that starts at the creation site. For
-something missing it points at the construct where the thing belongs, or says
-that nothing in the response corresponds. Project-file items (tests, README,
+something missing it points at the construct where the thing belongs, or
+states that nothing in the response corresponds. Project-file items (tests, README,
 package scripts) cite the file itself.
 """
 
@@ -278,7 +278,7 @@ def cite_finding(
 
     `slug` selects the item's rows of PROPERTY_KEYWORDS, HOST_TYPES and the
     project-file selectors; it defaults to the finding's item id. The list is
-    never empty: without a place to cite, it holds one "absent" citation.
+    never empty: without a place to cite, it contains one "absent" citation.
     """
     key = slug or finding.item
     if project is None:

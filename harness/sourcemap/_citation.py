@@ -59,8 +59,9 @@ class Citation:
     """An excerpt of the response that a finding points at.
 
     `kind` is "property" (lines setting a property), "construct" (the call that
-    creates a resource), "file" (lines of a project file) or "absent" (nothing
-    in the response corresponds; `file` is None and `lines` is empty).
+    creates a resource), "file" (lines of a project file) or "absent". An absent
+    citation means that nothing in the response corresponds, so its `file` is
+    None and its `lines` are empty.
     """
 
     kind: CitationKind

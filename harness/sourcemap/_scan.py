@@ -38,9 +38,9 @@ def balanced_end(
     """Return the line where the brackets opened from `start` close, or None.
 
     None means the scan met a closing bracket first, or never closed. With
-    `single_line_ok`, a first line that opens nothing is a span of its own
-    (a property value such as `maxAzs: 2,`); otherwise the scan goes on to the
-    first opening bracket (`const vpc =` before `new Vpc(` on the next line).
+    `single_line_ok`, a first line that opens nothing is a span of its own, as
+    for a property value such as `maxAzs: 2,`. Without it, the scan goes on to
+    the first opening bracket, as for `const vpc =` before `new Vpc(`.
     """
     scanner = _BracketScanner(python=language == "python")
     last = min(len(lines), start + MAX_CALL_LINES - 1)

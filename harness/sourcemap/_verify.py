@@ -9,9 +9,9 @@ from harness.sourcemap._citation import Citation, CitedLine
 def citation_problems(project: Project, citation: Citation) -> list[str]:
     """Return every way `citation` disagrees with the project's text (empty if none).
 
-    Each cited line must exist in its file with the same text; its markdown
-    line must be the one ingest recorded, and that markdown line must end with
-    the same text (a block may be indented in the document).
+    Each cited line must exist in its file with the same text. Its markdown line
+    must be the one that ingest recorded, and that markdown line must end with
+    the same text, because a block may be indented in the document.
     """
     if citation.kind == "absent":
         return [] if not citation.lines else ["an absent citation cites lines"]
