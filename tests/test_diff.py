@@ -17,7 +17,9 @@ import time
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from harness import cli
 from harness._synth_result import Stack
 from harness.diff import TemplateDiff, diff_templates, read_cloud_assembly
 from harness.tasks.pci_payment_vpc.attribution import ATTRIBUTION
@@ -58,9 +60,19 @@ def _synthesize(app: str, outdir: Path, extra_env: dict[str, str] | None = None)
 
 
 @pytest.fixture(scope="session")
-def stacks(tmp_path_factory) -> dict[str, list[Stack]]:
+def assemblies(tmp_path_factory) -> dict[str, Path]:
+    """Return the cloud assembly directory of each fixture app."""
     root = tmp_path_factory.mktemp("diff-apps")
-    return {app: _synthesize(app, root / app) for app in APPS}
+    for app in APPS:
+        _synthesize(app, root / app)
+    return {app: root / app for app in APPS}
+
+
+@pytest.fixture(scope="session")
+def stacks(assemblies) -> dict[str, list[Stack]]:
+    return {
+        app: read_cloud_assembly(directory) for app, directory in assemblies.items()
+    }
 
 
 @pytest.fixture(scope="session")
@@ -196,6 +208,32 @@ def test_diff_time_for_two_full_templates(stacks):
     # A 64-element pair takes about 20 ms on a 2-core machine; the bound leaves
     # room for slower CI runners.
     assert statistics.median(timings) < 0.2
+
+
+def _invoke_cli(*args: str):
+    cli._register_commands()
+    return CliRunner().invoke(cli.app, ["diff", *args], catch_exceptions=False)
+
+
+def test_cli_writes_json_and_exits_one(assemblies, tmp_path):
+    output = tmp_path / "diff.json"
+    model, ideal = str(assemblies["flawed"]), str(assemblies["ideal"])
+    result = _invoke_cli(model, "--ideal", ideal, "--json", str(output))
+    assert result.exit_code == 1, result.output
+    data = json.loads(output.read_text())
+    assert data["summary"]["entries"] == 60
+    assert data["summary"]["unexplained"] == 3
+    assert data["attribution"] == "pci-payment-vpc"
+    assert "entries by taxonomy item" in result.output
+    assert "Properties.RetentionInDays" in result.output
+
+
+def test_cli_same_templates_exit_zero(assemblies):
+    ideal = str(assemblies["ideal"])
+    result = _invoke_cli(str(assemblies["renamed"]), "--ideal", ideal, "--pairs")
+    assert result.exit_code == 0, result.output
+    assert "no differences" in result.output
+    assert "matched pairs" in result.output
 
 
 def _pinned_view(result: TemplateDiff) -> dict:

@@ -52,7 +52,10 @@ def load_stacks(
     A cloud assembly (a directory with `manifest.json`) is read as it is.
     """
     if not path.exists():
-        return [], f"{path} not found; expected a CDK project, markdown file or cdk.out"
+        return [], (
+            f"response not found: {path}; pass a CDK project directory, a "
+            "markdown file or a cloud assembly (cdk.out)"
+        )
     if path.is_dir() and (path / "manifest.json").is_file():
         return read_cloud_assembly(path), None
     from harness.ingest import ingest
