@@ -79,8 +79,16 @@ def vpc_flow_logs(model: TemplateModel) -> list[FlowLog]:
 
 
 def flow_log_groups(model: TemplateModel) -> list[LogGroup]:
-    """Return the template's log groups that VPC flow logs deliver to."""
-    keys = {flow.log_group for flow in vpc_flow_logs(model) if flow.log_group}
+    """Return the template's log groups that VPC flow logs deliver to.
+
+    When the template has no VPC flow log at all, every log group of the
+    template is a candidate: the missing flow log is item 3's failure, and
+    the group it would write to can still be configured and exported.
+    """
+    flows = vpc_flow_logs(model)
+    if not flows:
+        return list(model.log_groups)
+    keys = {flow.log_group for flow in flows if flow.log_group}
     return [group for group in model.log_groups if group.key in keys]
 
 

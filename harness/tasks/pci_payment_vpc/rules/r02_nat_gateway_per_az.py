@@ -1,8 +1,14 @@
-"""Item 2: one NAT gateway per AZ, each private subnet routed to its AZ's NAT."""
+"""Item 2: one NAT gateway per AZ, each private subnet routed to its AZ's NAT.
+
+The rule asks for at least three NAT gateways in public subnets, one in every
+AZ that has subnets, and a default route from each private subnet to the NAT
+gateway of its own AZ. How many AZs the subnets span is item 1's concern.
+"""
 
 from __future__ import annotations
 
 from harness.findings import Evidence, Finding
+from harness.taxonomy import RuleContext
 from harness.tasks.pci_payment_vpc._checks import (
     REQUIRED_AZS,
     count,
@@ -10,7 +16,6 @@ from harness.tasks.pci_payment_vpc._checks import (
     result,
     vpc_evidence,
 )
-from harness.taxonomy import RuleContext
 from harness.template import Subnet, TemplateModel
 
 
@@ -28,24 +33,24 @@ class NatGatewayPerAz:
         placed = [n for n in model.nat_gateways if n.subnet in public_keys]
         misplaced = [n for n in model.nat_gateways if n.subnet not in public_keys]
         nat_azs = {n.az for n in placed if isinstance(n.az, str)}
+        subnet_azs = {s.az for s in model.subnets if isinstance(s.az, str)}
+        uncovered = sorted(subnet_azs - nat_azs)
         unrouted = [s for s in model.private_subnets if _route_problem(model, s)]
         actual = (
             f"{count(len(model.nat_gateways), 'NAT gateway')} "
-            f"({count(len(placed), 'in a public subnet', 'in public subnets')}) "
-            f"in {listing(nat_azs)}; {len(unrouted)} of "
-            f"{count(len(model.private_subnets), 'private subnet')} "
+            f"({len(placed)} in public subnets) in {listing(nat_azs)}; "
+            f"{len(unrouted)} of {count(len(model.private_subnets), 'private subnet')} "
             "without a route to a NAT gateway in its AZ"
         )
-        passed = len(nat_azs) >= REQUIRED_AZS and not misplaced and not unrouted
-        if passed:
+        short = len(placed) < REQUIRED_AZS or uncovered
+        if not short and not misplaced and not unrouted:
             return result(self.item_id, True, expected, actual)
-        evidence: list[Evidence] = []
-        for nat in misplaced:
-            evidence.append(
-                model.evidence(nat.key, "NAT gateway not in a public subnet")
-            )
-        if len(nat_azs) < REQUIRED_AZS:
-            note = f"NAT gateways in {count(len(nat_azs), 'AZ')} only"
+        evidence: list[Evidence] = [
+            model.evidence(n.key, "NAT gateway not in a public subnet")
+            for n in misplaced
+        ]
+        if short:
+            note = f"NAT gateways in {listing(nat_azs)}; none in {listing(uncovered)}"
             evidence += [model.evidence(n.key, note) for n in placed]
             if not placed:
                 evidence += vpc_evidence(model, "no NAT gateway in a public subnet")

@@ -29,14 +29,14 @@ class VpcFlowLogs:
         )
         flows = vpc_flow_logs(model)
         if not flows:
-            actual = f"no flow log on the VPC ({count(len(model.flow_logs), 'flow log')} in all)"
-            return result(
-                self.item_id,
-                False,
-                expected,
-                actual,
-                vpc_evidence(model, "no flow log"),
+            actual = (
+                f"no flow log on the VPC ({count(len(model.flow_logs), 'flow log')} "
+                "in all)"
             )
+            evidence = vpc_evidence(model, "no flow log")
+            # With no log group either, the flow log had nothing to write to.
+            roots = () if model.log_groups else ("10",)
+            return result(self.item_id, False, expected, actual, evidence, roots)
         problems = {flow.key: _problems(model, flow) for flow in flows}
         if any(not found for found in problems.values()):
             actual = f"{count(len(flows), 'flow log')} on the VPC, traffic ALL to a log group"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from harness.findings import Finding
+from harness.taxonomy import RuleContext
 from harness.tasks.pci_payment_vpc._checks import (
     FLOW_LOG_RETENTION_DAYS,
     flow_log_groups,
@@ -10,8 +11,7 @@ from harness.tasks.pci_payment_vpc._checks import (
     vpc_evidence,
     vpc_flow_logs,
 )
-from harness.taxonomy import RuleContext
-from harness.template import render
+from harness.template import FlowLog, render
 
 DAYS = FLOW_LOG_RETENTION_DAYS
 
@@ -22,45 +22,45 @@ class FlowLogRetention:
 
     def check(self, ctx: RuleContext) -> Finding:
         model = ctx.model
-        expected = f"the flow logs' log group defined in the template with {DAYS}-day retention"
-        flows = vpc_flow_logs(model) or model.flow_logs
-        if not flows:
-            evidence = vpc_evidence(model, "no flow log, so no flow log group")
-            return result(
-                self.item_id,
-                False,
-                expected,
-                "no flow log and no log group for it",
-                evidence,
-            )
+        expected = (
+            f"the flow logs' log group defined in the template with {DAYS}-day "
+            "retention"
+        )
+        flows = vpc_flow_logs(model)
         outside = [f for f in flows if f.log_group is None]
         if outside:
-            names = ", ".join(render(f.log_group_name) for f in outside)
-            actual = f"flow logs deliver to a log group the template does not define ({names})"
-            evidence = [
-                model.evidence(
-                    f.key, f"log group {render(f.log_group_name)} not in the template"
-                )
-                for f in outside
-            ]
+            actual = "flow logs deliver to no log group of the template"
+            evidence = [model.evidence(f.key, _destination(f)) for f in outside]
             return result(self.item_id, False, expected, actual, evidence)
-        groups = flow_log_groups(model) or [
-            g for g in model.log_groups if g.key in {f.log_group for f in flows}
-        ]
-        wrong = [g for g in groups if g.retention_days != DAYS]
+        groups = flow_log_groups(model)
+        if not groups:
+            actual = "no flow log and no log group for it"
+            evidence = vpc_evidence(model, "no log group for flow logs")
+            return result(self.item_id, False, expected, actual, evidence)
+        kept = [g for g in groups if g.retention_days == DAYS]
         actual = ", ".join(
             f"{g.logical_id}: {_retention(g.retention_days)}" for g in groups
         )
-        if not wrong:
+        # Without a flow log, any group of the template may be the one meant
+        # for it, so one group with the right retention is enough.
+        passed = len(kept) == len(groups) if flows else bool(kept)
+        if passed:
             return result(self.item_id, True, expected, actual)
+        wrong = [g for g in groups if g not in kept]
         evidence = [model.evidence(g.key, _retention(g.retention_days)) for g in wrong]
         return result(self.item_id, False, expected, actual, evidence)
 
 
+def _destination(flow: FlowLog) -> str:
+    if flow.destination_type != "cloud-watch-logs":
+        return f"delivers to {flow.destination_type}, not to a log group"
+    return f"log group {render(flow.log_group_name)} not in the template"
+
+
 def _retention(days: int | None) -> str:
-    return (
-        "no retention (logs never expire)" if days is None else f"retention {days} days"
-    )
+    if days is None:
+        return "no retention (logs never expire)"
+    return f"retention {days} days"
 
 
 RULE = FlowLogRetention()
