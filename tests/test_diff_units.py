@@ -311,6 +311,7 @@ def test_attribution_rules_and_inheritance():
         },
     }
     model["BFunctionRole"] = {"Type": "AWS::IAM::Role", "Properties": {}}
+
     table = Attribution(
         "example",
         (
@@ -324,6 +325,7 @@ def test_attribution_rules_and_inheritance():
         ),
     )
     result = diff_templates([_stack(ideal)], [_stack(model)], table)
+
     by_type = {e.type: e for e in result.entries}
     assert by_type["AWS::Lambda::Function"].items == ("18",)
     assert by_type["AWS::IAM::Role"].items == ("18",)
@@ -393,3 +395,9 @@ def test_invalid_template_raises(template, message):
     stack = Stack(name="Net", template=template, template_file="Net.template.json")
     with pytest.raises(DiffInputError, match=message):
         diff_templates([stack], [stack])
+
+
+def test_attribution_of_wrong_type_raises():
+    stack = _stack(_vpc_template("A"))
+    with pytest.raises(DiffInputError, match="expected a harness.diff.Attribution"):
+        diff_templates([stack], [stack], {"rules": []})  # type: ignore[arg-type]

@@ -66,7 +66,7 @@ def diff(
     """Diff MODEL's templates against IDEAL's and attribute each entry to taxonomy items.
 
     Exits 0 when the templates mean the same, 1 when they differ, 2 when a
-    response could not be synthesized.
+    response is missing or could not be synthesized.
     """
     attribution = load_attribution(task)
     settings = SynthSettings(region=region, use_cache=cache)

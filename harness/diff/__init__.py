@@ -56,6 +56,12 @@ def diff_templates(
     unexplained. With it, an unexplained one-sided resource that only supports
     explained one-sided resources inherits their items.
     """
+    if attribution is not None and not isinstance(attribution, Attribution):
+        raise DiffInputError(
+            f"invalid attribution {type(attribution).__name__}: expected a "
+            "harness.diff.Attribution; load a task's table with "
+            "harness.diff.load_attribution(task_id)"
+        )
     ideal_elements = load_elements(ideal, region)
     model_elements = load_elements(model, region)
     matches, ideal_roles, model_roles = match_elements(ideal_elements, model_elements)

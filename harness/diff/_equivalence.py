@@ -3,9 +3,9 @@
 Physical names (the `Name` tag, an export name, the name property of a log
 group, role, function and similar resources) are free choices of the author,
 so the diff compares them by presence only. A NACL entry's rule number only
-fixes the order in which its NACL evaluates entries of one direction, so a
-paired entry's rule number counts as equal when the entry keeps its position
-among the paired entries of its NACL and direction.
+fixes the order in which its NACL evaluates the entries of one direction. So
+two paired entries' rule numbers count as equal when the entry keeps its
+position among the paired entries of its NACL and direction.
 """
 
 from __future__ import annotations

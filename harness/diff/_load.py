@@ -1,4 +1,4 @@
-"""Getting the templates of one side of a diff, and a task's attribution table."""
+"""Loaders for the templates of one side of a diff and for a task's attribution table."""
 
 from __future__ import annotations
 
