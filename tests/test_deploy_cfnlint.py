@@ -144,7 +144,7 @@ def test_hand_written_template_keeps_az_warning():
 
 
 @pytest.mark.slow
-def test_reused_rules_match_fresh_lint():
+def test_lint_stack_matches_cfnlint():
     first = {
         "Resources": {
             "Logs": {
@@ -163,7 +163,7 @@ def test_reused_rules_match_fresh_lint():
     }
     for template in (first, second, first):
         stack = Stack("s", template, "s.template.json")
-        reused = sorted((f.rule, f.template_line) for f in lint_stack(stack, REGION))
-        fresh = lint(render(template), config=ManualArgs(regions=[REGION]))
-        assert reused == sorted((m.rule.id, m.linenumber) for m in fresh)
-        assert reused
+        mapped = sorted((f.rule, f.template_line) for f in lint_stack(stack, REGION))
+        matches = lint(render(template), config=ManualArgs(regions=[REGION]))
+        assert mapped == sorted((m.rule.id, m.linenumber) for m in matches)
+        assert mapped
