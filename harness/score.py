@@ -22,8 +22,8 @@ from harness.findings import DeployFinding, Finding, Severity, Status
 from harness.taxonomy import Item
 
 # Penalty per deployability error, in points off 100. An API-constraint error
-# is a value the AWS API is documented to reject, so the deployment fails for
-# certain; a cfn-lint error usually, but not always, fails it.
+# is a value that the AWS API documentation says it rejects, so the deployment
+# fails for certain. A cfn-lint error usually fails it, but not always.
 DEPLOY_PENALTIES = {"api-constraint": 25.0, "cfn-lint": 10.0}
 
 

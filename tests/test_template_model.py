@@ -487,7 +487,10 @@ def test_malformed_values_do_not_raise():
             "C": subnet({"Fn::GetAtt": 7}),
             "D": subnet({"Ref": "Nowhere"}),
             "E": "not a mapping",
-        }
+            "F": subnet({"Fn::If": [["not", "a", "name"], "a", "b"]}),
+        },
+        Outputs={"Broken": "not a mapping"},
     )
-    assert len(model.subnets) == 4
+    assert len(model.subnets) == 5
+    assert model.outputs == []
     assert all(isinstance(s.az, Token) for s in model.subnets)

@@ -144,7 +144,8 @@ class FlowLog:
     """An `AWS::EC2::FlowLog`, its destination and role traced to resources.
 
     `log_group` is the log group resource of the response it delivers to, and
-    `role` the IAM role whose ARN it uses, when the template says so.
+    `role` the IAM role whose ARN it uses. Each is None when the template does
+    not name a resource of the response.
     """
 
     stack: str

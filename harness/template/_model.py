@@ -238,6 +238,9 @@ class TemplateModel:
         outputs: list[Output] = []
         for stack_name, stack in sorted(self.stacks.items()):
             for name, body in sorted((stack.template.get("Outputs") or {}).items()):
+                if not isinstance(body, dict):
+                    logger.warning("output %s in %s is not a mapping", name, stack_name)
+                    continue
                 condition = body.get("Condition")
                 if (
                     condition

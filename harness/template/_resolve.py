@@ -1,8 +1,9 @@
 """Evaluate CloudFormation intrinsic functions the way a deployment would.
 
-What only a deployment knows (physical IDs, attributes such as ARNs,
-parameters without a default) stays symbolic as `ResourceRef`, `AttrRef` or
-`Token`; resolution never raises on a well-formed template.
+A value that is decided only at deployment (a physical ID, an attribute such
+as an ARN, a parameter without a default) stays symbolic as a `ResourceRef`,
+`AttrRef` or `Token`. Resolution does not raise on malformed intrinsic
+arguments either: they become tokens too.
 """
 
 from __future__ import annotations
@@ -39,9 +40,8 @@ def partition_of(region: str) -> tuple[str, str]:
 class Resolver:
     """Resolve values of the templates of one response, each in its own stack.
 
-    `envs` maps a stack name to its (account, region); an intrinsic in that
-    stack sees those values for `AWS::AccountId`, `AWS::Region` and
-    `Fn::GetAZs`.
+    `envs` maps a stack name to its (account, region). In that stack,
+    `AWS::AccountId`, `AWS::Region` and `Fn::GetAZs` resolve to those values.
     """
 
     def __init__(
@@ -147,9 +147,12 @@ class Resolver:
         """Return the property that attribute `ref` echoes, or `ref` itself.
 
         Some attributes return a property of the same name unchanged (a
-        subnet's `AvailabilityZone`, a VPC's `CidrBlock`); for those the
+        subnet's `AvailabilityZone`, a VPC's `CidrBlock`), so for those the
         resolved property is the attribute's value.
         """
+        # NOTE: this treats every attribute named like a property as an echo
+        # of it. That holds for the VPC and subnet attributes the rules read,
+        # but has not been checked for every resource type.
         guard = (ref.stack, ref.logical_id + "." + ref.attribute)
         resource = self._section(ref.stack, "Resources").get(ref.logical_id) or {}
         properties = resource.get("Properties") or {}
@@ -251,6 +254,8 @@ class Resolver:
     def _if(self, stack: str, argument: Any) -> Any:
         if not isinstance(argument, list) or len(argument) != 3:
             return Token(f"{{Fn::If:{argument!r}}}")
+        if not isinstance(argument[0], str):
+            return Token(f"{{Fn::If:{argument[0]!r}}}")
         chosen = self.condition(stack, argument[0])
         if chosen is None:
             return Token(f"{{Fn::If:{argument[0]}}}")

@@ -59,9 +59,9 @@ def listing(values: Iterable[Any]) -> str:
 def checked_nacls(model: TemplateModel) -> list[Nacl]:
     """Return the network ACLs the ACL rules judge.
 
-    These are the ACLs associated with a private subnet; when none is, every
-    ACL of the template, so that a correct but unassociated ACL is judged on
-    its entries and only the association rule fails.
+    These are the ACLs associated with a private subnet. When no ACL is, the
+    rules judge every ACL of the template, so a correct but unassociated ACL
+    fails only the association rule.
     """
     private = {subnet.key for subnet in model.private_subnets}
     associated = [nacl for nacl in model.nacls if private & set(nacl.subnets)]

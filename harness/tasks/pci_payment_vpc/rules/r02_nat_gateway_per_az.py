@@ -1,6 +1,6 @@
 """Item 2: one NAT gateway per AZ, each private subnet routed to its AZ's NAT.
 
-The rule asks for at least three NAT gateways in public subnets, one in every
+The rule requires at least three NAT gateways in public subnets, one in every
 AZ that has subnets, and a default route from each private subnet to the NAT
 gateway of its own AZ. How many AZs the subnets span is item 1's concern.
 """
@@ -29,6 +29,7 @@ class NatGatewayPerAz:
             f"{REQUIRED_AZS} NAT gateways in public subnets, one per AZ; each "
             "private subnet routes 0.0.0.0/0 to the NAT gateway in its AZ"
         )
+
         public_keys = {s.key for s in model.public_subnets}
         placed = [n for n in model.nat_gateways if n.subnet in public_keys]
         misplaced = [n for n in model.nat_gateways if n.subnet not in public_keys]
@@ -36,6 +37,7 @@ class NatGatewayPerAz:
         subnet_azs = {s.az for s in model.subnets if isinstance(s.az, str)}
         uncovered = sorted(subnet_azs - nat_azs)
         unrouted = [s for s in model.private_subnets if _route_problem(model, s)]
+
         actual = (
             f"{count(len(model.nat_gateways), 'NAT gateway')} "
             f"({len(placed)} in public subnets) in {listing(nat_azs)}; "
@@ -45,6 +47,7 @@ class NatGatewayPerAz:
         short = len(placed) < REQUIRED_AZS or uncovered
         if not short and not misplaced and not unrouted:
             return result(self.item_id, True, expected, actual)
+
         evidence: list[Evidence] = [
             model.evidence(n.key, "NAT gateway not in a public subnet")
             for n in misplaced

@@ -23,6 +23,7 @@ class S3GatewayEndpoint:
             f"an S3 endpoint of type Gateway on the route tables of all "
             f"{count(len(private), 'private subnet')}"
         )
+
         endpoints = s3_endpoints(model)
         if not endpoints:
             actual = (
@@ -30,11 +31,13 @@ class S3GatewayEndpoint:
             )
             absent = vpc_evidence(model, "no S3 gateway endpoint")
             return result(self.item_id, False, expected, actual, absent)
+
         gateways = [e for e in endpoints if e.type == "Gateway"]
         if not gateways:
             actual = f"S3 endpoint of type {endpoints[0].type}, not Gateway"
             wrong = [model.evidence(e.key, f"type {e.type}") for e in endpoints]
             return result(self.item_id, False, expected, actual, wrong)
+
         best = max(
             gateways,
             key=lambda e: sum(s.route_table in e.route_tables for s in private),
@@ -46,6 +49,7 @@ class S3GatewayEndpoint:
         )
         if not missing:
             return result(self.item_id, True, expected, actual)
+
         evidence: list[Evidence] = [
             model.evidence(
                 best.key, f"misses {count(len(missing), 'private route table')}"

@@ -37,16 +37,16 @@ class FlowLogRetention:
             actual = "no flow log and no log group for it"
             evidence = vpc_evidence(model, "no log group for flow logs")
             return result(self.item_id, False, expected, actual, evidence)
-        kept = [g for g in groups if g.retention_days == DAYS]
+        matching = [g for g in groups if g.retention_days == DAYS]
         actual = ", ".join(
             f"{g.logical_id}: {_retention(g.retention_days)}" for g in groups
         )
         # Without a flow log, any group of the template may be the one meant
         # for it, so one group with the right retention is enough.
-        passed = len(kept) == len(groups) if flows else bool(kept)
+        passed = len(matching) == len(groups) if flows else bool(matching)
         if passed:
             return result(self.item_id, True, expected, actual)
-        wrong = [g for g in groups if g not in kept]
+        wrong = [g for g in groups if g not in matching]
         evidence = [model.evidence(g.key, _retention(g.retention_days)) for g in wrong]
         return result(self.item_id, False, expected, actual, evidence)
 
