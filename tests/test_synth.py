@@ -56,7 +56,7 @@ def test_python_site_points_at_vpc_call(python_vpc):
 
 
 def test_python_requirement_pin_warned(python_vpc):
-    pins = [w for w in python_vpc.warnings if "requirements.txt asks for" in w]
+    pins = [w for w in python_vpc.warnings if "requirements.txt requests" in w]
     assert pins, python_vpc.warnings
 
 

@@ -136,3 +136,13 @@ def test_environment_scrubbed(tmp_path, monkeypatch):
     assert {"CDK_DEFAULT_ACCOUNT", "CDK_DEFAULT_REGION", "PROBE_PORT"} <= names
     assert outputs["Home"] != os.path.expanduser("~")
     assert json.dumps(outputs).count("sentinel") == 0
+
+
+def test_lookup_rounds_limited(tmp_path):
+    require_toolchain()
+    result = synth_fixture(FIXTURES / "ts_shapes", tmp_path, max_lookup_rounds=1)
+    assert result.error is None, result.error
+    missing = [w for w in result.warnings if "still missing after 1 run(s)" in w]
+    assert len(missing) == 1
+    assert "region=ap-southeast-2" in missing[0]
+    assert "dummy1a" in json.dumps(stack_named(result, "Far").template)

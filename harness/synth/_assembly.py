@@ -130,7 +130,7 @@ def _text(data: Any) -> str:
 
 
 def _nested_stacks(outdir: Path, prefix: str, parent: Stack) -> list[Stack]:
-    """Return the nested stacks whose templates `parent` references as assets, recursively."""
+    """Return the nested stacks that `parent` references as assets, recursively."""
     found: list[Stack] = []
     resources = parent.template.get("Resources", {})
     for logical_id, resource in sorted(resources.items()):
@@ -229,7 +229,7 @@ class _SiteLocator:
         return SourceSite(relative, int(match.group("line")))
 
     def relative(self, path: str) -> str | None:
-        """Return `path` relative to the project if it is one of the response's files."""
+        """Return `path` relative to the project if it is a file of the response."""
         for root in self.roots:
             if path.startswith(root + "/"):
                 relative = path[len(root) + 1 :]

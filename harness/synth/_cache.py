@@ -28,7 +28,7 @@ def cache_dir() -> Path:
 def cache_key(
     content_hash: str, versions: dict[str, Any], settings: dict[str, Any]
 ) -> str:
-    """Return the SHA-256 over the project's content, tool versions and output settings."""
+    """Return the SHA-256 of the project content, tool versions and output settings."""
     material = json.dumps(
         {"project": content_hash, "versions": versions, "settings": settings},
         sort_keys=True,

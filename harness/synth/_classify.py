@@ -28,7 +28,7 @@ def _error(
 def classify_compile(
     errors: list[dict[str, Any]], project_files: set[str]
 ) -> ResponseError:
-    """Classify esbuild's first error: an unresolved relative import or a syntax error."""
+    """Classify esbuild's first error as an unresolved import or a syntax error."""
     first = errors[0]
     text = first.get("text", "")
     file = first.get("file") if first.get("file") in project_files else None

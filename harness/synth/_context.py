@@ -69,7 +69,7 @@ def _json_object(project: Project, path: str, warnings: list[str]) -> dict[str, 
 
 
 def answer_missing(missing: list[dict[str, Any]]) -> tuple[dict[str, Any], list[str]]:
-    """Return context values for the manifest's `missing` lookups, and a warning for each."""
+    """Return context values for manifest.json's `missing` lookups, and warnings."""
     answers: dict[str, Any] = {}
     warnings: list[str] = []
     for request in missing:

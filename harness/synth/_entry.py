@@ -9,6 +9,7 @@ import shlex
 from dataclasses import dataclass, field
 
 from harness._project import Project
+from harness._synth_result import Language
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +27,7 @@ APP_PATTERNS = {
 class Entry:
     """The file a synthesis runs and the language it runs in."""
 
-    language: str
+    language: Language
     path: str
     warnings: list[str] = field(default_factory=list)
 
@@ -51,7 +52,7 @@ def find_entry(project: Project) -> Entry | None:
     return None
 
 
-def language_of(path: str) -> str:
+def language_of(path: str) -> Language:
     """Return "python" for a .py file and "typescript" for TypeScript or JavaScript."""
     return "python" if path.endswith(PY_EXTENSIONS) else "typescript"
 

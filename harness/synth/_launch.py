@@ -71,7 +71,10 @@ def compile_typescript(
     limits: Limits,
     project_files: set[str],
 ) -> tuple[str | None, ResponseError | None]:
-    """Compile the files `entry` reaches to CommonJS; return the compiled entry or an error."""
+    """Compile the files `entry` imports to CommonJS.
+
+    Returns the compiled entry's path, or None and the classified error.
+    """
     job = _write_job(run, "compile", {"project": str(run.project), "entry": entry})
     compile_limits = Limits(
         wall_seconds=min(COMPILE_SECONDS, limits.wall_seconds),

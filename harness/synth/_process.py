@@ -82,8 +82,11 @@ def run_contained(
     isolated = limits.isolate_network and network_namespace_available()
     full_argv = [_unshare_path(), "-n", "--", *argv] if isolated else list(argv)
     prlimit = shutil.which("prlimit")
+    fallback = None
     if prlimit:
         full_argv = [prlimit, *_prlimit_options(limits), "--", *full_argv]
+    else:
+        fallback = functools.partial(_apply_limits, limits)
     start = time.monotonic()
     with stdout_path.open("wb") as out, stderr_path.open("wb") as err:
         process = subprocess.Popen(
@@ -96,7 +99,7 @@ def run_contained(
             start_new_session=True,
             # preexec_fn can deadlock a threaded parent, so it is only the
             # fallback for systems without util-linux's prlimit.
-            preexec_fn=None if prlimit else functools.partial(_apply_limits, limits),  # noqa: PLW1509
+            preexec_fn=fallback,  # noqa: PLW1509
         )
         timed_out = _wait(process, limits.wall_seconds)
     elapsed = time.monotonic() - start

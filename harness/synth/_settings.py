@@ -41,7 +41,8 @@ class SynthSettings:
     def __post_init__(self) -> None:
         if self.isolation not in ISOLATION_LEVELS:
             raise ConfigError(
-                f"invalid isolation {self.isolation!r}; expected one of {ISOLATION_LEVELS}"
+                f"invalid isolation {self.isolation!r}; "
+                f"expected one of {ISOLATION_LEVELS}"
             )
         if self.timeout <= 0:
             raise ConfigError(f"invalid timeout {self.timeout!r}; expected seconds > 0")
@@ -49,12 +50,16 @@ class SynthSettings:
             raise ConfigError(f"invalid memory_mb {self.memory_mb!r}; expected >= 256")
         if not (self.account.isdigit() and len(self.account) == 12):
             raise ConfigError(f"invalid account {self.account!r}; expected 12 digits")
+        if self.max_lookup_rounds < 1:
+            raise ConfigError(
+                f"invalid max_lookup_rounds {self.max_lookup_rounds!r}; expected >= 1"
+            )
         for key, value in self.extra_env.items():
             if not isinstance(value, str):
                 raise ConfigError(f"extra_env[{key!r}] must be a string, got {value!r}")
 
     def output_key(self) -> dict[str, Any]:
-        """Return the settings that can change a synthesis's outcome, for the cache key."""
+        """Return the settings that can change the outcome, for the cache key."""
         return {
             "region": self.region,
             "account": self.account,

@@ -98,7 +98,7 @@ def _synthesize_uncached(
     entry = find_entry(project)
     if entry is None:
         return _no_entry_result(project)
-    result = SynthResult(language=entry.language, entry=entry.path)  # type: ignore[arg-type]
+    result = SynthResult(language=entry.language, entry=entry.path)
     result.warnings.extend(entry.warnings)
     run = _launch.RunDir(
         Path(tempfile.mkdtemp(prefix="iac-synth-", dir=settings.work_dir))
@@ -127,7 +127,7 @@ def _synthesize_uncached(
 def _scrub_paths(
     result: SynthResult, run: _launch.RunDir, toolchain: Toolchain
 ) -> None:
-    """Replace this run's temporary paths in logs and errors, so results are portable."""
+    """Replace machine paths in logs and errors, so results are portable."""
     replacements = [
         (str(run.project) + "/", ""),
         (str(run.root), "<run>"),
@@ -210,21 +210,27 @@ class _Synthesis:
         if program is None:
             return
         deadline = time.monotonic() + self.settings.timeout
-        for round_ in range(1, self.settings.max_lookup_rounds + 1):
+        rounds = self.settings.max_lookup_rounds
+        assembly: Assembly | None = None
+        fresh: dict = {}
+        for round_ in range(1, rounds + 1):
             assembly = self._run_once(program, context, round_, deadline)
             if assembly is None:
                 return
             answers, warnings = _context.answer_missing(assembly.missing)
             fresh = {key: value for key, value in answers.items() if key not in context}
-            if not fresh:
-                self._finish(assembly, context)
-                return
+            if not fresh or round_ == rounds:
+                break
             self.result.warnings.extend(warnings)
             context = {**context, **fresh}
+        if assembly is None:
+            return
         self._finish(assembly, context)
-        self.result.warnings.append(
-            f"context lookups still missing after {self.settings.max_lookup_rounds} rounds"
-        )
+        if fresh:
+            self.result.warnings.append(
+                f"context lookups were still missing after {rounds} run(s): "
+                f"{sorted(fresh)}"
+            )
 
     def _env(self, context: dict) -> dict[str, str]:
         base = run_environment(

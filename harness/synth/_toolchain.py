@@ -42,7 +42,7 @@ ESBUILD_PROBE = (
 
 @dataclass(frozen=True)
 class Toolchain:
-    """An installed Node toolchain: the node binary and the node_modules to resolve from."""
+    """An installed Node toolchain: node and the node_modules imports resolve from."""
 
     node: str
     node_version: str
@@ -55,7 +55,7 @@ class Toolchain:
 
 
 def harness_home() -> Path:
-    """Return the harness's cache directory: `$IAC_HARNESS_HOME` or `~/.cache/iac-harness`."""
+    """Return the harness's home: `$IAC_HARNESS_HOME` or `~/.cache/iac-harness`."""
     configured = os.environ.get(HOME_ENV)
     if configured:
         return Path(configured).expanduser()
@@ -63,7 +63,7 @@ def harness_home() -> Path:
 
 
 def lockfile_hash() -> str:
-    """Return the first 16 hex digits of the SHA-256 of the toolchain's manifest and lockfile."""
+    """Return 16 hex digits of the SHA-256 of package.json and the lockfile."""
     digest = hashlib.sha256()
     for name in (MANIFEST, LOCKFILE):
         digest.update((SOURCE_DIR / name).read_bytes())
@@ -76,7 +76,7 @@ def install_dir() -> Path:
 
 
 def toolchain_dir() -> Path | None:
-    """Return the directory whose `node_modules` the harness resolves from, if installed."""
+    """Return the directory whose `node_modules` imports resolve from, if installed."""
     override = os.environ.get(NODE_MODULES_ENV)
     if override:
         return Path(override).expanduser().parent
@@ -92,7 +92,7 @@ def jsii_cache_dir() -> Path:
 
 
 def node_binary() -> str:
-    """Return the path of `node` on PATH, or raise ToolchainError saying what to install."""
+    """Return the path of `node` on PATH, or raise ToolchainError naming the fix."""
     node = shutil.which("node")
     if node is None:
         raise ToolchainError(
@@ -215,7 +215,7 @@ def _npm_ci(npm: str, directory: Path) -> None:
 
 
 def verify_esbuild(node_modules: Path) -> None:
-    """Check esbuild compiles TypeScript; rebuild it once if its install script was skipped.
+    """Check that esbuild compiles TypeScript, and run its install script once if not.
 
     npm 11 may skip dependencies' install scripts, and esbuild's postinstall
     is what links its platform binary.

@@ -27,7 +27,7 @@ def jsii_cache_warm() -> bool:
 
 
 def warm_jsii_cache(timeout: float = 300.0) -> float:
-    """Run one small Python CDK app so the jsii cache is filled; return the seconds it took.
+    """Run one small Python CDK app to fill the jsii cache, and return its seconds.
 
     Raises ToolchainError when the app fails or the cache stays unindexed.
     """

@@ -18,7 +18,7 @@ AGNOSTIC = "aws://unknown-account/unknown-region"
 
 
 def version_pin_warnings(project: Project, npm_cdk_version: str) -> list[str]:
-    """Warn where the response pins an aws-cdk-lib other than the one the harness runs."""
+    """Warn where the response pins an aws-cdk-lib other than the harness's."""
     warnings = []
     for path, source in sorted(project.files.items()):
         name = Path(path).name
@@ -44,7 +44,8 @@ def _package_json_pins(path: str, text: str, npm_cdk_version: str) -> list[str]:
         pinned = deps.get("aws-cdk-lib")
         if isinstance(pinned, str) and pinned.lstrip("^~=v") != npm_cdk_version:
             warnings.append(
-                f"{path} asks for aws-cdk-lib {pinned}; synthesized with {npm_cdk_version}"
+                f"{path} requests aws-cdk-lib {pinned}; "
+                f"synthesized with {npm_cdk_version}"
             )
         v1 = sorted(name for name in deps if name.startswith("@aws-cdk/"))
         if v1 and "aws-cdk-lib" not in deps:
@@ -61,7 +62,7 @@ def _python_pins(path: str, text: str) -> list[str]:
         spec = match.group("spec")
         if installed and spec.lstrip("=~") != installed:
             warnings.append(
-                f"{path} asks for aws-cdk-lib{spec}; synthesized with {installed}"
+                f"{path} requests aws-cdk-lib{spec}; synthesized with {installed}"
             )
     return warnings
 

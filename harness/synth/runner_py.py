@@ -46,7 +46,8 @@ def run(job):
             return {"ok": True, "error": None}
         message = f"the app called sys.exit({exit_request.code!r})"
         return {"ok": False, "error": {**describe(exit_request), "message": message}}
-    except BaseException as error:  # noqa: BLE001 - every failure is the app's to report
+    # Every failure, KeyboardInterrupt and MemoryError included, is the app's.
+    except BaseException as error:  # noqa: BLE001
         traceback.print_exc()
         return {"ok": False, "error": describe(error)}
     return {"ok": True, "error": None}
