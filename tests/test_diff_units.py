@@ -401,3 +401,49 @@ def test_attribution_of_wrong_type_raises():
     stack = _stack(_vpc_template("A"))
     with pytest.raises(DiffInputError, match="expected a harness.diff.Attribution"):
         diff_templates([stack], [stack], {"rules": []})  # type: ignore[arg-type]
+
+
+def test_stacks_are_pooled_per_side():
+    resources = _vpc_template("A")
+    logs = {
+        "Logs": {"Type": "AWS::Logs::LogGroup", "Properties": {"RetentionInDays": 7}}
+    }
+    ideal = [_stack({**resources, **logs}, name="All")]
+    model = [_stack(_vpc_template("B"), name="Network"), _stack(logs, name="Audit")]
+    result = diff_templates(ideal, model)
+    assert result.entries == []
+    log_pair = [p for p in result.pairs if p.type == "AWS::Logs::LogGroup"]
+    assert [(p.ideal.stack, p.model.stack) for p in log_pair] == [("All", "Audit")]
+
+
+def test_parameters_and_conditions_pair_by_use():
+    def template(parameter: str, condition: str) -> dict:
+        return {
+            "Parameters": {parameter: {"Type": "String", "Default": "dev"}},
+            "Conditions": {
+                condition: {"Fn::Equals": [{"Ref": parameter}, "prod"]},
+            },
+            "Resources": {
+                "Logs": {
+                    "Type": "AWS::Logs::LogGroup",
+                    "Condition": condition,
+                    "Properties": {"LogGroupName": {"Ref": parameter}},
+                }
+            },
+        }
+
+    ideal = Stack("Net", template("Suffix", "IsProd"), "Net.template.json")
+    model = Stack("Net", template("EnvName", "Production"), "Net.template.json")
+    result = diff_templates([ideal], [model])
+    assert result.entries == []
+    sections = sorted(p.section for p in result.pairs)
+    assert sections == ["conditions", "parameters", "resources"]
+
+
+def test_stack_name_inside_word_is_kept():
+    def output(stack_name: str) -> dict:
+        return {"Out": {"Value": "Network", "Export": {"Name": f"{stack_name}-Out"}}}
+
+    ideal = _stack(_vpc_template("A"), output("Net"), name="Net")
+    model = _stack(_vpc_template("B"), output("Web"), name="Web")
+    assert diff_templates([ideal], [model]).entries == []

@@ -125,6 +125,7 @@ class _StackNormalizer:
         }
         self.construct_paths = _construct_path_prefixes(stack, template)
         self.embedded_ids = _embedded_id_pattern(self.sections["resources"])
+        self.stack_name_pattern = re.compile(_standalone(re.escape(stack.name)))
 
     def elements(self) -> dict[Key, Element]:
         found: dict[Key, Element] = {}
@@ -290,8 +291,7 @@ class _StackNormalizer:
             if literal:
                 return self.region + literal.group(1)
         value = _ASSET_HASH.sub(ASSET_HASH, value)
-        if len(self.stack.name) >= 3:
-            value = value.replace(self.stack.name, STACK_NAME)
+        value = self.stack_name_pattern.sub(STACK_NAME, value)
         return self._embedded(value, path, refs)
 
     def _looks_like_construct_path(self, value: str) -> bool:
@@ -387,8 +387,12 @@ def _embedded_id_pattern(resources: dict) -> re.Pattern[str] | None:
     )
     if not ids:
         return None
-    alternatives = "|".join(re.escape(lid) for lid in ids)
-    return re.compile(rf"(?<![A-Za-z0-9])(?:{alternatives})(?![A-Za-z0-9])")
+    return re.compile(_standalone("|".join(re.escape(lid) for lid in ids)))
+
+
+def _standalone(alternatives: str) -> str:
+    """Return a pattern for the alternatives with no letter or digit either side."""
+    return rf"(?<![A-Za-z0-9])(?:{alternatives})(?![A-Za-z0-9])"
 
 
 def scalar_token(value: Any) -> Any:
