@@ -107,7 +107,7 @@ def score_row(evaluation: Evaluation) -> dict:
     """Return the per-response summary row of the scores table."""
     score = evaluation.score
     failures = score.get("failures_by_severity", {})
-    counts = score.get("counts_by_status", {})
+    counts = score.get("status_counts", {})
     error = evaluation.synth.error
     diff = evaluation.diff or {}
     return {

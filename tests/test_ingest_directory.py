@@ -120,3 +120,15 @@ def test_directory_skips_windows_unsafe_name(project_dir: Path):
     reasons = " ".join(block.reason for block in project.skipped)
     assert "notes:v1.txt" in reasons
     assert "con.ts" in reasons
+
+
+def test_folder_with_one_document_reads_it(tmp_path):
+    folder = tmp_path / "model"
+    folder.mkdir()
+    (folder / "MODEL_RESPONSE.md").write_text(
+        "## File: app.py\n\n```python\nprint('app')\n```\n"
+    )
+    project = ingest(folder)
+    assert project.kind == "markdown"
+    assert project.name == "model"
+    assert project.files["app.py"].origin_lines == (4,)

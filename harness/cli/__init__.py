@@ -18,7 +18,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
+# Rich falls back to 80 columns when output is not a terminal; tables of
+# findings need more to stay readable in logs and CI output.
+console = Console(width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True)
 
 # Each module registers its command(s) on `app` when imported.

@@ -35,12 +35,27 @@ def ingest(source: Path | str, *, name: str | None = None) -> Project:
         raise ConfigError(
             f"response not found: {str(path)!r}; pass a directory or a file"
         )
-    if path.is_dir():
+    document = _single_document(path) if path.is_dir() else None
+    if document is not None:
+        project = _ingest_file(document, name or path.resolve().name)
+    elif path.is_dir():
         project = project_from_directory(path, name or path.resolve().name)
     else:
         project = _ingest_file(path, name or _default_name(path))
     _log(project)
     return project
+
+
+def _single_document(directory: Path) -> Path | None:
+    """Return the markdown response a folder holds instead of a project, if any.
+
+    Datasets keep a response as a folder with one document (MODEL_RESPONSE.md);
+    such a folder has no other files, so it is read as that document.
+    """
+    entries = [p for p in directory.iterdir() if not p.name.startswith(".")]
+    if len(entries) == 1 and entries[0].is_file() and entries[0].suffix.lower() == ".md":
+        return entries[0]
+    return None
 
 
 def ingest_text(markdown: str, name: str) -> Project:
