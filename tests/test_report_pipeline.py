@@ -26,6 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 MODEL = REPO / "responses" / "model" / "MODEL_RESPONSE.md"
 IDEAL = REPO / "responses" / "ideal"
 TYPESCRIPT_MODEL = REPO / "tests" / "fixtures" / "typescript" / "model.md"
+TEMPLATE_MODEL = REPO / "tests" / "fixtures" / "cfn" / "model.md"
 TASK_ID = "pci-payment-vpc"
 
 
@@ -51,6 +52,13 @@ def typescript_eval(ideal_eval):
     return evaluate_path(
         TYPESCRIPT_MODEL, ideal=ideal_eval, settings=EvalSettings(task=TASK_ID)
     )
+
+
+@pytest.fixture(scope="module")
+def template_eval():
+    if not TEMPLATE_MODEL.exists():
+        pytest.skip("the CloudFormation model fixture is not in this checkout")
+    return evaluate_path(TEMPLATE_MODEL, settings=EvalSettings(task=TASK_ID))
 
 
 def _all_citations(report: dict, model, ideal):
@@ -178,6 +186,20 @@ def test_typescript_markdown_excerpts(typescript_eval, ideal_eval, task):
     assert any(e["file"].endswith(".ts") and e["md_first"] for e in excerpts)
     for excerpt in excerpts:
         assert support.check_excerpt(typescript_eval.project, excerpt) == []
+
+
+def test_template_report_cites_yaml(template_eval, task):
+    report = build_report(template_eval, task)
+    cited = [
+        Citation.from_dict(data)
+        for failure in report["failures"]
+        for data in failure["citations"]
+        if data["lines"]
+    ]
+    assert report["failures"]
+    assert any(c.language == "yaml" for c in cited)
+    for citation in cited:
+        assert citation_problems(template_eval.project, citation) == []
 
 
 def test_cli_report_from_results(tmp_path, model_eval, ideal_eval, task):

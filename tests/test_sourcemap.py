@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 import report_support as support
 
-from harness._synth_result import SourceSite
+from harness._synth_result import SourceSite, Stack, SynthResult
 from harness.findings import Evidence, Finding, Status
 from harness.sourcemap import (
     MAX_CITATIONS,
@@ -19,6 +19,7 @@ from harness.sourcemap import (
     find_property_lines,
     property_keywords,
     snake_case,
+    template_keywords,
     verify_citation,
 )
 
@@ -295,3 +296,49 @@ def test_verify_blank_line():
         lines=(CitedLine(blank, source.markdown_line(blank) - 1, ""),),
     )
     assert len(citation_problems(project, shifted)) == 2
+
+
+YAML_TEMPLATE = """\
+Resources:
+  Network:
+    Type: AWS::EC2::VPC
+    Properties:
+      CidrBlock: 10.0.0.0/16
+
+      Tags:
+        - Key: Environment
+          Value: Production
+  Logs:
+    Type: AWS::Logs::LogGroup
+"""
+
+
+def test_span_yaml_block():
+    lines = YAML_TEMPLATE.splitlines()
+    assert construct_span(lines, 2, "yaml") == (2, 9)
+    assert construct_span(lines, 10, "yaml") == (10, 11)
+
+
+def test_template_keywords():
+    assert template_keywords("flow-log-retention", "Properties.RetentionInDays") == (
+        "RetentionInDays",
+    )
+    assert template_keywords("required-tags", None) == ("Tags",)
+    assert template_keywords("subnet-outputs", None) == ()
+
+
+def test_cite_template_property():
+    project = support.directory_project({"template.yaml": YAML_TEMPLATE})
+    stack = Stack(
+        name="Template",
+        template={"Resources": {"Network": {"Type": "AWS::EC2::VPC"}}},
+        template_file="template.yaml",
+        sites={"Network": SourceSite("template.yaml", 2)},
+    )
+    synth = SynthResult(language="cloudformation", entry=None, stacks=[stack])
+    finding = Finding("6", Status.FAIL, evidence=(Evidence(logical_id="Network"),))
+    [citation] = cite_finding(finding, project, synth, "required-tags")
+    assert [c.line for c in citation.lines] == [7, 8, 9]
+    assert citation.language == "yaml"
+    assert citation.note == "sets Tags"
+    assert verify_citation(project, citation)

@@ -42,6 +42,7 @@ __all__ = [
     "MAX_CITATIONS",
     "MAX_EXCERPT_LINES",
     "PROPERTY_KEYWORDS",
+    "TEMPLATE_KEYWORDS",
     "Citation",
     "CitationKind",
     "CitedLine",
@@ -54,6 +55,7 @@ __all__ = [
     "find_property_lines",
     "property_keywords",
     "snake_case",
+    "template_keywords",
     "verify_citation",
 ]
 
@@ -87,6 +89,27 @@ PROPERTY_KEYWORDS: dict[str, dict[str, tuple[str, ...]]] = {
     "output-exports": {"*": ("exportName",)},
     "lambda-reserved-concurrency": {"*": ("reservedConcurrentExecutions",)},
     "package-scripts": {"*": ("scripts",)},
+}
+
+# Languages of files that are CloudFormation templates when a site points there.
+TEMPLATE_LANGUAGES = ("yaml", "json")
+
+# CloudFormation property names that set what an item checks, for responses
+# that are templates (YAML or JSON) rather than CDK apps. The output items have
+# no entry because `Value` would also match every tag's value.
+TEMPLATE_KEYWORDS: dict[str, tuple[str, ...]] = {
+    "availability-zones": ("AvailabilityZone",),
+    "nat-gateway-per-az": ("SubnetId", "NatGatewayId"),
+    "vpc-flow-logs": ("TrafficType", "LogDestinationType", "LogGroupName"),
+    "s3-gateway-endpoint": ("ServiceName", "VpcEndpointType", "RouteTableIds"),
+    "nacl-private-association": ("NetworkAclId", "SubnetId"),
+    "required-tags": ("Tags",),
+    "nacl-service-ports": ("Protocol", "PortRange", "Egress"),
+    "nacl-ephemeral-ports": ("Protocol", "PortRange", "Egress"),
+    "nacl-explicit-deny": ("RuleAction", "RuleNumber", "Egress"),
+    "flow-log-retention": ("RetentionInDays",),
+    "output-exports": ("Export",),
+    "lambda-reserved-concurrency": ("ReservedConcurrentExecutions",),
 }
 
 # Resource types where a missing element of an item belongs, in order of
@@ -152,6 +175,13 @@ class _Resolver:
 
     project: Project
     stacks: list[Stack]
+    template: bool = False
+
+    def keywords(self, key: str, property_path: str | None) -> tuple[str, ...]:
+        """Return the keywords of item `key`: template property names or CDK props."""
+        if self.template:
+            return template_keywords(key, property_path)
+        return property_keywords(key, property_path)
 
     def site_files(self) -> list[str]:
         """Return the project files where the response created constructs."""
@@ -200,6 +230,19 @@ def property_keywords(slug: str, property_path: str | None) -> tuple[str, ...]:
     return ()
 
 
+def template_keywords(slug: str, property_path: str | None) -> tuple[str, ...]:
+    """Return the template property names that set `property_path` for item `slug`.
+
+    The property named by the path comes first, then the item's TEMPLATE_KEYWORDS.
+    """
+    names: list[str] = []
+    last = property_path.split(".")[-1] if property_path else None
+    if last and last[:1].isupper():
+        names.append(last)
+    names.extend(TEMPLATE_KEYWORDS.get(slug, ()))
+    return tuple(dict.fromkeys(names))
+
+
 def cite_site(
     project: Project,
     site: SourceSite,
@@ -227,9 +270,11 @@ def cite_site(
         )
     first, last = span
     shown_last = min(last, first + MAX_EXCERPT_LINES - 1)
-    note = "creates the construct"
+    template = language in TEMPLATE_LANGUAGES
+    note = "defines the resource" if template else "creates the construct"
     if keywords:
-        note += f", and no line of the call sets {', '.join(keywords)}"
+        where = "of the resource" if template else "of the call"
+        note += f", and no line {where} sets {', '.join(keywords)}"
     return cite_lines(
         project,
         site.file,
@@ -283,7 +328,8 @@ def cite_finding(
     key = slug or finding.item
     if project is None:
         return [_absent("the evaluation carries no project files to cite")]
-    resolver = _Resolver(project, list(synth.stacks) if synth else [])
+    template = synth is not None and synth.language == "cloudformation"
+    resolver = _Resolver(project, list(synth.stacks) if synth else [], template)
     citations: list[Citation] = []
     for evidence in finding.evidence:
         citation = _cite_evidence(resolver, evidence, key)
@@ -314,7 +360,7 @@ def _cite_evidence(
         if site is None and evidence.file in files and evidence.line:
             site = SourceSite(evidence.file, evidence.line)
         if site is not None:
-            keywords = property_keywords(key, evidence.property_path)
+            keywords = resolver.keywords(key, evidence.property_path)
             return cite_site(resolver.project, site, keywords, (evidence.logical_id,))
         logger.debug(
             "no creation site for %s in %s", evidence.logical_id, evidence.stack
@@ -378,7 +424,7 @@ def _cite_host(resolver: _Resolver, key: str) -> list[Citation]:
                 site = resolver.site_of(logical_id, stack.name, None)
                 if site is None:
                     continue
-                keywords = property_keywords(key, None)
+                keywords = resolver.keywords(key, None)
                 citation = cite_site(resolver.project, site, keywords, (logical_id,))
                 if citation.kind == "construct":
                     note = f"where it belongs: {citation.note}"

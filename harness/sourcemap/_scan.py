@@ -22,6 +22,8 @@ def construct_span(lines: list[str], start: int, language: str) -> tuple[int, in
     at the line that opens that call. An unbalanced call ends after
     MAX_CALL_LINES lines or at the end of the file.
     """
+    if language == "yaml":
+        return start, yaml_block_end(lines, start)
     end = balanced_end(lines, start, language)
     if end is not None:
         return start, end
@@ -30,6 +32,28 @@ def construct_span(lines: list[str], start: int, language: str) -> tuple[int, in
         if end is not None and end >= start:
             return first, end
     return start, min(len(lines), start + MAX_CALL_LINES - 1)
+
+
+def yaml_block_end(lines: list[str], start: int) -> int:
+    """Return the last line of the YAML block that starts on `start`.
+
+    The block is the start line and the lines after it that are indented
+    deeper, or blank; trailing blank lines are left out.
+    """
+    indent = _indent(lines[start - 1])
+    end = start
+    for number in range(start + 1, len(lines) + 1):
+        line = lines[number - 1]
+        if not line.strip():
+            continue
+        if _indent(line) <= indent:
+            break
+        end = number
+    return end
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" -"))
 
 
 def balanced_end(
@@ -42,6 +66,8 @@ def balanced_end(
     for a property value such as `maxAzs: 2,`. Without it, the scan goes on to
     the first opening bracket, as for `const vpc =` before `new Vpc(`.
     """
+    if language == "yaml":
+        return yaml_block_end(lines, start)
     scanner = _BracketScanner(python=language == "python")
     last = min(len(lines), start + MAX_CALL_LINES - 1)
     for number in range(start, last + 1):
