@@ -133,7 +133,7 @@ _DENY_ALL_ENTRY = """\
 """
 _HEALTH_CHECK_METHOD = '''\
     def _create_health_check(self) -> lambda_.Function:
-        """Add a function that load balancers and monitors can call."""
+        """Add a function that reports the health of the payment service."""
         return lambda_.Function(
             self,
             "HealthCheckFunction",
