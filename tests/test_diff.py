@@ -166,6 +166,10 @@ def test_flawed_diff_entry_values(flawed_diff):
     route = by_path[("AWS::EC2::Route", "Properties.NatGatewayId")]
     assert route.ideal_value == {"Ref": "PaymentVpcPublicSubnet2NATGateway202BC61A"}
     assert route.model_value == {"Ref": "VpcPublicSubnet1NATGateway4D7517AA"}
+    assert route.note == (
+        "ideal refers to nat-gateway(az=us-east-1b, tier=public) (only in the "
+        "ideal); model refers to nat-gateway(az=us-east-1a, tier=public)"
+    )
 
 
 def test_to_dict_round_trip_is_stable(flawed_diff):

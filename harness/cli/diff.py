@@ -164,6 +164,8 @@ def _entry_label(entry: DiffEntry) -> str:
             f"\n  {escape(entry.path)}: {escape(_short(entry.ideal_value))}"
             f" -> {escape(_short(entry.model_value))}"
         )
+        if entry.note:
+            text += f"\n  [dim]{escape(entry.note)}[/]"
     return f"{text} [{style}]\\[{items}][/]"
 
 

@@ -97,7 +97,32 @@ class Comparer:
             ideal=ElementRef(*match.ideal),
             model=ElementRef(*match.model),
         )
-        return [_changed(base, path, i, m) for path, i, m in changes]
+        return [
+            replace(_changed(base, path, i, m), note=self._ref_note(i, m))
+            for path, i, m in changes
+        ]
+
+    def _ref_note(self, ideal: Any, model: Any) -> str:
+        """Return what the changed refs point at on each side, or "" for other values."""
+        ideal_targets = self._ref_targets(ideal, "ideal")
+        model_targets = self._ref_targets(model, "model")
+        if not ideal_targets and not model_targets:
+            return ""
+        ideal_text = ", ".join(ideal_targets) or "nothing"
+        model_text = ", ".join(model_targets) or "nothing"
+        return f"ideal refers to {ideal_text}; model refers to {model_text}"
+
+    def _ref_targets(self, value: Any, side: str) -> list[str]:
+        if isinstance(value, list) and _all_refs(value):
+            return [label for item in value for label in self._ref_targets(item, side)]
+        if not isinstance(value, RefTo):
+            return []
+        roles = self.ideal_roles if side == "ideal" else self.model_roles
+        pairs = self.to_model if side == "ideal" else self.to_ideal
+        if value.key not in roles.elements:
+            return [value.key[1]]
+        paired = "" if value.key in pairs else f" (only in the {side})"
+        return [roles.role(value.key).label + paired]
 
     def _role_changes(self, match: Match) -> list[tuple[str, Any, Any]]:
         ideal_role = self.ideal_roles.role(match.ideal)

@@ -68,7 +68,10 @@ class DiffEntry:
     `path` is the JSON path inside the element (`Properties.Tags.Project`), or
     `@role.<attribute>` for a changed role attribute, and empty for an element on
     one side only, whose body is then the ideal or model value. `items` are
-    the taxonomy item ids the entry evidences; none means unexplained.
+    the taxonomy item ids the entry evidences, and none means unexplained.
+    `role_attrs` are the role's attributes plus, for what serves a subnet,
+    `subnet_paired` and `zone_subnets`. `note` names the roles of the elements
+    that changed refs point at.
     """
 
     kind: EntryKind
@@ -84,6 +87,7 @@ class DiffEntry:
     model_value: Any = None
     items: tuple[str, ...] = ()
     reasons: tuple[str, ...] = ()
+    note: str = ""
 
     @property
     def explained(self) -> bool:
@@ -118,6 +122,7 @@ class DiffEntry:
             "model_value": self.model_value,
             "items": list(self.items),
             "reasons": list(self.reasons),
+            "note": self.note,
         }
 
     @classmethod
@@ -136,6 +141,7 @@ class DiffEntry:
             model_value=data.get("model_value"),
             items=tuple(data.get("items", ())),
             reasons=tuple(data.get("reasons", ())),
+            note=data.get("note", ""),
         )
 
 
