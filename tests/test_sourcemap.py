@@ -342,3 +342,15 @@ def test_cite_template_property():
     assert citation.language == "yaml"
     assert citation.note == "sets Tags"
     assert verify_citation(project, citation)
+
+
+def test_cite_makefile_targets():
+    makefile = (
+        "PYTHON := python3\n.PHONY: synth\n\nsynth:\n\tcdk synth\ndeploy: synth\n"
+    )
+    project = support.directory_project({"Makefile": makefile})
+    [citation] = cite_finding(
+        Finding("17", Status.FAIL), project, None, "package-scripts"
+    )
+    assert [c.text for c in citation.lines] == ["synth:", "deploy: synth"]
+    assert citation.language == "makefile"

@@ -4,8 +4,11 @@ The chain is logical ID -> construct path -> creation site (file, line) ->
 markdown line. For a wrong property the citation narrows to the line that
 sets it, found inside the construct call that starts at the creation site. For
 something missing it points at the construct where the thing belongs, or
-states that nothing in the response corresponds. Project-file items (tests, README,
-package scripts) cite the file itself.
+states that nothing in the response corresponds. Project-file items (tests,
+README, package scripts) cite the file itself.
+
+The tables below are keyed by item slug rather than item id, because a slug
+names what the item checks while an id is only its number within a task.
 """
 
 from __future__ import annotations
@@ -378,7 +381,7 @@ def _cite_statements(resolver: _Resolver, key: str) -> list[Citation]:
     Within each statement only the lines that set the item's keywords are
     cited when there are any (an ACL entry's `traffic` and `direction`).
     """
-    if key not in STATEMENT_PATTERNS:
+    if resolver.template or key not in STATEMENT_PATTERNS:
         return []
     pattern, note = STATEMENT_PATTERNS[key]
     keywords = property_keywords(key, None)

@@ -92,7 +92,9 @@ def _script_lines(path: str, lines: list[str]) -> list[int]:
         first, last = construct_span(lines, found[0], "json")
         return list(range(first, last + 1))
     return [
-        n for n, line in enumerate(lines, start=1) if re.match(r"^[\w.-]+\s*:", line)
+        n
+        for n, line in enumerate(lines, start=1)
+        if re.match(r"^[A-Za-z0-9_][\w.-]*\s*:(?!=)", line)
     ]
 
 
