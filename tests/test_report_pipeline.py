@@ -178,6 +178,16 @@ def test_typescript_report_cites_both(typescript_eval, ideal_eval, task):
         assert all(line.markdown_line is not None for line in citation.lines)
 
 
+def test_typescript_wrong_property_lines(typescript_eval, ideal_eval, task):
+    report = build_report(typescript_eval, task, ideal_eval)
+    by_item = {f["item"]: f for f in report["failures"]}
+    for item, pattern in (("1", r"\bmaxAzs: 2\b"), ("2", r"\bnatGateways: 1\b")):
+        texts = [
+            line["text"] for c in by_item[item]["citations"] for line in c["lines"]
+        ]
+        assert any(re.search(pattern, text) for text in texts), (item, texts)
+
+
 def test_typescript_markdown_excerpts(typescript_eval, ideal_eval, task):
     markdown = render_markdown(typescript_eval, task, ideal_eval)
     excerpts = [
