@@ -146,3 +146,19 @@ def test_lookup_rounds_limited(tmp_path):
     assert len(missing) == 1
     assert "region=ap-southeast-2" in missing[0]
     assert "dummy1a" in json.dumps(stack_named(result, "Far").template)
+
+
+def test_js_entry_with_asset(tmp_path):
+    require_toolchain()
+    result = synth_fixture(FIXTURES / "js_asset", tmp_path)
+    assert result.error is None, result.error
+    assert result.entry == "bin/app.js"
+    functions = [
+        logical_id
+        for logical_id, resource in result.stacks[0].template["Resources"].items()
+        if resource["Type"] == "AWS::Lambda::Function"
+    ]
+    assert len(functions) == 1
+    assert result.stacks[0].sites[functions[0]].file == "lib/fn-stack.ts"
+    assert any('"type": "module"' in w for w in result.warnings)
+    assert any("requests aws-cdk-lib 2.100.0" in w for w in result.warnings)

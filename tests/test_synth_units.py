@@ -10,7 +10,7 @@ from harness._project import Project, SourceFile
 from harness._synth_result import SourceSite, SynthResult
 from harness.errors import ConfigError, ErrorClass, ResponseError
 from harness.synth import _cache, _context
-from harness.synth._assembly import _nested_construct_path, _SiteLocator
+from harness.synth._assembly import SiteLocator, _nested_construct_path
 from harness.synth._classify import classify_compile, classify_py_failure
 from harness.synth._entry import entry_from_command, find_entry
 from harness.synth._settings import SynthSettings
@@ -161,7 +161,7 @@ def test_missing_lookup_uses_dummy_value():
 
 
 def test_site_locator_frames(tmp_path):
-    locator = _SiteLocator(tmp_path, {"lib/stack.ts", "app.py"})
+    locator = SiteLocator(tmp_path, {"lib/stack.ts", "app.py"})
     ts_frame = f"new Stack ({tmp_path}/lib/stack.ts:24:16)"
     py_frame = f"__init__ ({tmp_path}/app.py:11)"
     foreign = "...new Vpc2 in aws-cdk-lib..."

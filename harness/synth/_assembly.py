@@ -46,13 +46,13 @@ def read_assembly(
         return None
     manifest = json.loads(manifest_path.read_text())
     assembly = Assembly(manifest=manifest, missing=list(manifest.get("missing", [])))
-    locator = _SiteLocator(project_dir, project_files)
+    locator = SiteLocator(project_dir, project_files)
     _read_artifacts(outdir, "", manifest, locator, assembly)
     return assembly
 
 
 def _read_artifacts(
-    outdir: Path, prefix: str, manifest: dict, locator: _SiteLocator, assembly: Assembly
+    outdir: Path, prefix: str, manifest: dict, locator: SiteLocator, assembly: Assembly
 ) -> None:
     """Add the stacks of one manifest; a Stage's nested assembly is read recursively.
 
@@ -68,7 +68,7 @@ def _read_artifacts(
 
 
 def _read_nested_assembly(
-    outdir: Path, prefix: str, artifact: dict, locator: _SiteLocator, assembly: Assembly
+    outdir: Path, prefix: str, artifact: dict, locator: SiteLocator, assembly: Assembly
 ) -> None:
     directory = artifact.get("properties", {}).get("directoryName")
     manifest_path = outdir / prefix / str(directory) / "manifest.json"
@@ -87,7 +87,7 @@ def _read_stack(
     prefix: str,
     name: str,
     artifact: dict,
-    locator: _SiteLocator,
+    locator: SiteLocator,
     assembly: Assembly,
 ) -> None:
     base = outdir / prefix
@@ -161,7 +161,7 @@ def _nested_construct_path(resource_path: str) -> str:
 
 
 def _attach_metadata(
-    stacks: list[Stack], metadata: dict[str, list[dict]], locator: _SiteLocator
+    stacks: list[Stack], metadata: dict[str, list[dict]], locator: SiteLocator
 ) -> None:
     """Fill each stack's construct paths and sites from its artifact's metadata.
 
@@ -202,7 +202,7 @@ def _element_ids(template: dict[str, Any]) -> set[str]:
     return ids
 
 
-class _SiteLocator:
+class SiteLocator:
     """Map creation-stack frames to files of the response."""
 
     def __init__(self, project_dir: Path, project_files: set[str]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import logging
 import shutil
@@ -16,7 +17,7 @@ from harness._project import Project
 from harness._synth_result import SynthResult
 from harness.errors import ErrorClass, ResponseError, ToolchainError
 from harness.synth import _cache, _classify, _context, _launch, _warnings
-from harness.synth._assembly import Assembly, _SiteLocator, read_assembly
+from harness.synth._assembly import Assembly, SiteLocator, read_assembly
 from harness.synth._entry import Entry, find_entry
 from harness.synth._env import (
     python_environment,
@@ -192,7 +193,7 @@ class _Synthesis:
         self.result: SynthResult = result
         self.timings: dict[str, float] = timings
         self.files = set(project.files)
-        self.locator = _SiteLocator(run.project, self.files)
+        self.locator = SiteLocator(run.project, self.files)
         self.limits = Limits(
             wall_seconds=settings.timeout,
             memory_mb=settings.memory_mb,
@@ -243,10 +244,7 @@ class _Synthesis:
         if self.entry.language == "typescript":
             return typescript_environment(base, self.toolchain.node_modules)
         if not jsii_cache_warm():
-            log.warning(
-                "the jsii cache is not warm; Python syntheses are slow until "
-                "`iac-harness setup` runs"
-            )
+            _warn_cold_jsii_cache()
         return python_environment(base, jsii_cache_dir())
 
     def _compile(self, context: dict) -> str | None:
@@ -359,6 +357,16 @@ class _Synthesis:
             for key, value in sorted(self.seeded.items())
             if context.get(key) == value
         ]
+
+
+@functools.cache
+def _warn_cold_jsii_cache() -> None:
+    """Log once per process that Python runs will be slow."""
+    log.warning(
+        "the jsii cache in %s is not warm, so Python syntheses take seconds "
+        "longer; run `iac-harness setup`",
+        jsii_cache_dir(),
+    )
 
 
 def _portable(manifest: dict, run: _launch.RunDir) -> dict:
