@@ -51,8 +51,9 @@ class Comparer:
     def role_attrs(self, key: Key, side: str) -> dict[str, str]:
         """Return an element's role attributes plus facts about the subnet it serves.
 
-        `subnet_paired` says whether that subnet has a counterpart on the other
-        side, and `zone_subnets` counts the subnets of its tier in its AZ.
+        `subnet_paired` is "yes" when that subnet has a counterpart on the other
+        side and "no" otherwise. `zone_subnets` counts the subnets of its tier
+        in its AZ.
         """
         roles = self.ideal_roles if side == "ideal" else self.model_roles
         pairs = self.to_model if side == "ideal" else self.to_ideal

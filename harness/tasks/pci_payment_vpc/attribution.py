@@ -240,7 +240,7 @@ def _allow_entry_rules(
     The rule number of an allow entry is left out: its order among other allow
     entries does not change which traffic the NACL admits.
     """
-    role = {"ports": ports, "action": "allow"}
+    role: dict[str, str | tuple[str, ...]] = {"ports": ports, "action": "allow"}
     rules = [
         AttributionRule(
             items, f"{label} missing", type=NACL_ENTRY, kinds=ONLY_IDEAL, role=role
