@@ -220,8 +220,8 @@ def _heading(failure: dict[str, Any]) -> str:
 def _consequence_line(root: dict[str, Any]) -> str:
     if root["failed"]:
         return (
-            f"**Consequence of**: item {root['item']} ({root['title']}); fixing that "
-            "item also fixes this one."
+            f"**Consequence of**: item {root['item']} ({root['title']}), which also "
+            "fails. This item cannot pass while that one fails."
         )
     return (
         f"**Consequence of**: item {root['item']} ({root['title']}), which passed, "
