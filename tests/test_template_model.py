@@ -198,6 +198,28 @@ def test_import_value_resolves_across_stacks():
     assert again.names(("Network", "Sub"))
 
 
+def test_get_att_of_id_attribute_is_ref():
+    model = model_of(
+        {
+            "Vpc": {
+                "Type": "AWS::EC2::VPC",
+                "Properties": {"CidrBlock": "10.0.0.0/16"},
+            },
+            "A": subnet("us-east-1a"),
+        },
+        Outputs={
+            "Id": {"Value": {"Fn::GetAtt": ["A", "SubnetId"]}},
+            "Vpc": {"Value": {"Fn::GetAtt": "Vpc.VpcId"}},
+            "Zone": {"Value": {"Fn::GetAtt": ["A", "AvailabilityZone"]}},
+        },
+    )
+    outputs = {o.name: o for o in model.outputs}
+    assert outputs["Id"].value == ResourceRef("S", "A")
+    assert outputs["Vpc"].value == ResourceRef("S", "Vpc")
+    assert outputs["Zone"].value == AttrRef("S", "A", "AvailabilityZone")
+    assert not outputs["Zone"].names(("S", "A"))
+
+
 def test_get_att_echoing_a_property_follows_it(pci):
     cidr_output = next(o for o in pci.outputs if o.name == "VpcCidr")
     assert cidr_output.value == AttrRef("PciNetwork", VPC, "CidrBlock")

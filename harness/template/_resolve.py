@@ -25,6 +25,18 @@ from harness.template._values import (
 logger = logging.getLogger(__name__)
 
 AZ_LETTERS = "abcdef"
+# Attributes that return the same physical ID as `Ref` of the resource, as the
+# CloudFormation reference of each type documents.
+ID_ATTRIBUTES = {
+    ("AWS::EC2::VPC", "VpcId"),
+    ("AWS::EC2::Subnet", "SubnetId"),
+    ("AWS::EC2::RouteTable", "RouteTableId"),
+    ("AWS::EC2::NatGateway", "NatGatewayId"),
+    ("AWS::EC2::InternetGateway", "InternetGatewayId"),
+    ("AWS::EC2::NetworkAcl", "Id"),
+    ("AWS::EC2::VPCEndpoint", "Id"),
+    ("AWS::EC2::SecurityGroup", "GroupId"),
+}
 _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 
 
@@ -139,8 +151,11 @@ class Resolver:
             attribute = render(self.resolve(stack, argument[1]))
         else:
             return Token(f"{{Fn::GetAtt:{argument!r}}}")
-        if logical_id not in self._section(stack, "Resources"):
+        resource = self._section(stack, "Resources").get(logical_id)
+        if not isinstance(resource, dict):
             return Token("${" + f"{logical_id}.{attribute}" + "}")
+        if (resource.get("Type"), attribute) in ID_ATTRIBUTES:
+            return ResourceRef(stack, logical_id)
         return AttrRef(stack, logical_id, attribute)
 
     def echoed_property(self, ref: AttrRef) -> Any:

@@ -8,7 +8,6 @@ gateway of its own AZ. How many AZs the subnets span is item 1's concern.
 from __future__ import annotations
 
 from harness.findings import Evidence, Finding
-from harness.taxonomy import RuleContext
 from harness.tasks.pci_payment_vpc._checks import (
     REQUIRED_AZS,
     count,
@@ -16,6 +15,7 @@ from harness.tasks.pci_payment_vpc._checks import (
     result,
     vpc_evidence,
 )
+from harness.taxonomy import RuleContext
 from harness.template import Subnet, TemplateModel
 
 
@@ -31,8 +31,12 @@ class NatGatewayPerAz:
         )
 
         public_keys = {s.key for s in model.public_subnets}
-        placed = [n for n in model.nat_gateways if n.subnet in public_keys]
-        misplaced = [n for n in model.nat_gateways if n.subnet not in public_keys]
+        placed = [
+            n
+            for n in model.nat_gateways
+            if n.subnet in public_keys and n.connectivity == "public"
+        ]
+        misplaced = [n for n in model.nat_gateways if n not in placed]
         nat_azs = {n.az for n in placed if isinstance(n.az, str)}
         subnet_azs = {s.az for s in model.subnets if isinstance(s.az, str)}
         uncovered = sorted(subnet_azs - nat_azs)
@@ -49,17 +53,24 @@ class NatGatewayPerAz:
             return result(self.item_id, True, expected, actual)
 
         evidence: list[Evidence] = [
-            model.evidence(n.key, "NAT gateway not in a public subnet")
-            for n in misplaced
+            model.evidence(n.key, _placement_problem(n.connectivity)) for n in misplaced
         ]
         if short:
-            note = f"NAT gateways in {listing(nat_azs)}; none in {listing(uncovered)}"
+            note = f"{count(len(placed), 'NAT gateway')} in public subnets"
+            if uncovered:
+                note = f"no NAT gateway in {listing(uncovered)}"
             evidence += [model.evidence(n.key, note) for n in placed]
             if not placed:
                 evidence += vpc_evidence(model, "no NAT gateway in a public subnet")
         for subnet in unrouted:
             evidence.append(model.evidence(subnet.key, _route_problem(model, subnet)))
         return result(self.item_id, False, expected, actual, evidence)
+
+
+def _placement_problem(connectivity: str) -> str:
+    if connectivity != "public":
+        return f"NAT gateway with {connectivity} connectivity has no internet route"
+    return "NAT gateway not in a public subnet"
 
 
 def _route_problem(model: TemplateModel, subnet: Subnet) -> str:
@@ -70,6 +81,10 @@ def _route_problem(model: TemplateModel, subnet: Subnet) -> str:
     if route.target_kind != "nat_gateway":
         return f"default route targets a {route.target_kind.replace('_', ' ')}"
     nat = next((n for n in model.nat_gateways if n.key == route.target_key), None)
+    if nat is not None and nat.connectivity != "public":
+        return (
+            f"default route targets a NAT gateway with {nat.connectivity} connectivity"
+        )
     if nat is not None and nat.az != subnet.az:
         return f"default route crosses to the NAT gateway in {nat.az}"
     return ""

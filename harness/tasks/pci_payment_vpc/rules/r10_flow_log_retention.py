@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from harness.findings import Finding
-from harness.taxonomy import RuleContext
 from harness.tasks.pci_payment_vpc._checks import (
     FLOW_LOG_RETENTION_DAYS,
     flow_log_groups,
@@ -11,6 +10,7 @@ from harness.tasks.pci_payment_vpc._checks import (
     vpc_evidence,
     vpc_flow_logs,
 )
+from harness.taxonomy import RuleContext
 from harness.template import FlowLog, render
 
 DAYS = FLOW_LOG_RETENTION_DAYS
