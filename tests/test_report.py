@@ -305,3 +305,13 @@ def test_harness_error_section():
     assert "The harness failed during rules (**harness_error**)" in markdown
     assert "## Synthesis failure" not in markdown
     assert "the harness did not finish" in markdown
+
+
+def test_deploy_checks_not_run():
+    model = support.model_evaluation()
+    model.deploy = []
+    model.settings["deployability"] = False
+    markdown = render_markdown(model, support.task())
+    assert "The deployability checks did not run" in markdown
+    model.settings["deployability"] = True
+    assert "found nothing" in render_markdown(model, support.task())

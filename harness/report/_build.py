@@ -46,6 +46,7 @@ def build_report(
         "failures": failures,
         "errors": _errors(model, task),
         "deploy": _deploy(model),
+        "deploy_checked": _deploy_checked(model),
         "diff": diff_section(model.diff, task),
         "score": dict(model.score),
     }
@@ -282,6 +283,14 @@ def _deploy(model: Evaluation) -> list[dict[str, Any]]:
         key=lambda d: (rank.get(d.level, 3), d.source, d.rule, d.logical_id or ""),
     )
     return [_deploy_entry(finding, model) for finding in ordered]
+
+
+def _deploy_checked(model: Evaluation) -> bool:
+    """Return whether the deployability checks ran on `model`."""
+    if model.deploy:
+        return True
+    enabled = model.settings.get("deployability", True) is not False
+    return enabled and model.synth.ok
 
 
 def _deploy_entry(finding: DeployFinding, model: Evaluation) -> dict[str, Any]:

@@ -321,6 +321,9 @@ def _error_section(report: dict[str, Any]) -> list[str]:
 def _deploy_section(report: dict[str, Any]) -> str:
     deploy = report["deploy"]
     lines = ["## Deployability", ""]
+    if not report["deploy_checked"]:
+        lines.append("The deployability checks did not run for this evaluation.")
+        return "\n".join(lines)
     if not deploy:
         lines.append("cfn-lint and the API-constraint checks found nothing.")
         return "\n".join(lines)
