@@ -25,7 +25,8 @@ CASES = [
     ("py_no_synth", ErrorClass.NO_STACKS, None, None, {}),
     ("ts_no_stacks", ErrorClass.NO_STACKS, None, None, {}),
     ("ts_timeout", ErrorClass.TIMEOUT, None, None, {"timeout": 3}),
-    ("ts_oom", ErrorClass.OUT_OF_MEMORY, None, None, {"memory_mb": 512}),
+    ("ts_oom", ErrorClass.OUT_OF_MEMORY, None, None, {"memory_mb": 256}),
+    ("ts_buffer_oom", ErrorClass.OUT_OF_MEMORY, "bin/app.ts", 6, {"memory_mb": 512}),
     ("py_oom", ErrorClass.OUT_OF_MEMORY, "app.py", 6, {"memory_mb": 512}),
     ("ts_output_limit", ErrorClass.OUTPUT_LIMIT, "bin/app.ts", 5, {"output_mb": 1}),
 ]

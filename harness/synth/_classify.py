@@ -11,6 +11,7 @@ from harness.synth._assembly import FRAME
 from harness.synth._process import ProcessOutcome
 
 NODE_OOM_MARKERS = ("JavaScript heap out of memory", "Fatal process out of memory")
+JS_ALLOCATION_MARKERS = ("Array buffer allocation failed",)
 PYTHON_OOM_TYPES = {"MemoryError"}
 CANNOT_FIND = re.compile(r"Cannot find module '([^']+)'")
 COULD_NOT_RESOLVE = re.compile(r'Could not resolve "([^"]+)"')
@@ -70,6 +71,13 @@ def classify_process(
             f"the app ran out of memory (limit {limit_mb} MB)",
             detail=tail,
         )
+    if outcome.signal == signal.SIGKILL:
+        return _error(
+            ErrorClass.OUT_OF_MEMORY,
+            "the app was killed by SIGKILL before the time limit, most likely by "
+            "the kernel's out-of-memory killer",
+            detail=tail,
+        )
     if outcome.signal == signal.SIGXFSZ:
         return _error(
             ErrorClass.OUTPUT_LIMIT,
@@ -120,6 +128,14 @@ def classify_ts_failure(report: dict[str, Any], locate, tail: str) -> ResponseEr
         return _missing_module(missing.group(1), file, line, stack)
     if any(marker in message for marker in EFBIG_MARKERS):
         return _error(ErrorClass.OUTPUT_LIMIT, message, file, line, stack)
+    if any(marker in message for marker in JS_ALLOCATION_MARKERS):
+        return _error(
+            ErrorClass.OUT_OF_MEMORY,
+            f"the app ran out of memory: {message}",
+            file,
+            line,
+            stack,
+        )
     first_line = message.splitlines()[0] if message else error.get("name", "Error")
     return _error(
         ErrorClass.APP_EXCEPTION,
