@@ -20,7 +20,7 @@ def report(
     results: Annotated[
         Path,
         typer.Argument(
-            help="A results directory (with evaluations/*.json) or one evaluation JSON file."
+            help="Results directory (with evaluations/*.json) or one evaluation file."
         ),
     ],
     output: Annotated[

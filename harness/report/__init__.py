@@ -37,7 +37,7 @@ def render_markdown(
 
 
 def render_json(model: Evaluation, task: Task, ideal: Evaluation | None = None) -> str:
-    """Return the report's sections as JSON: the machine-readable twin of the markdown."""
+    """Return the report's sections as JSON, the twin of the markdown."""
     return json.dumps(build_report(model, task, ideal), indent=2, sort_keys=True) + "\n"
 
 

@@ -17,7 +17,7 @@ MAX_VALUE_CHARS = 120
 
 
 def diff_section(diff: dict[str, Any] | None, task: Task) -> dict[str, Any]:
-    """Return the report's diff section: counts, share explained, unexplained entries."""
+    """Return the diff section: counts, share explained and unexplained entries."""
     if not diff:
         return {
             "available": False,

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from harness.sourcemap import Citation, CitedLine
+from harness.report._excerpts import citation_block, fence, sentence
+from harness.sourcemap import Citation
 
 SEVERITY_TITLES = {
     "critical": "Critical",
@@ -150,14 +150,14 @@ def _synthesis_error(report: dict[str, Any]) -> list[str]:
     lines.extend(["", _error_sentence(error)])
     citation = error.get("citation")
     if citation:
-        lines.extend(["", *_citation_block(Citation.from_dict(citation), "Response")])
+        lines.extend(["", *citation_block(Citation.from_dict(citation), "Response")])
     if error.get("detail"):
-        lines.extend(["", _fence(error["detail"].splitlines(), "text")])
+        lines.extend(["", fence(error["detail"].splitlines(), "text")])
     return ["\n".join(lines)]
 
 
 def _error_sentence(error: dict[str, Any]) -> str:
-    message = _sentence(error["message"])
+    message = sentence(error["message"])
     if error["blame"] == "harness":
         stage = f" during {error['failed_stage']}" if error.get("failed_stage") else ""
         return (
@@ -187,13 +187,13 @@ def _failure_section(failure: dict[str, Any], report: dict[str, Any]) -> str:
     lines = [
         f"### {_heading(failure)}",
         "",
-        f"**Impact level**: {SEVERITY_TITLES.get(failure['severity'], failure['severity'])}",
+        f"**Impact level**: {_severity_title(failure['severity'])}",
         "",
         f"**Category**: {failure['category']}",
         "",
     ]
     for citation in failure["citations"]:
-        lines.extend(_citation_block(Citation.from_dict(citation), "Model response"))
+        lines.extend(citation_block(Citation.from_dict(citation), "Model response"))
         lines.append("")
     lines.extend(_fix_lines(failure, report))
     lines.extend([f"**Root cause**: {failure['root_cause']}", ""])
@@ -208,6 +208,10 @@ def _failure_section(failure: dict[str, Any], report: dict[str, Any]) -> str:
     if failure["training_value"]:
         lines.extend([f"**Training value**: {failure['training_value']}", ""])
     return "\n".join(lines)
+
+
+def _severity_title(severity: str) -> str:
+    return SEVERITY_TITLES.get(severity, severity)
 
 
 def _heading(failure: dict[str, Any]) -> str:
@@ -235,73 +239,11 @@ def _fix_lines(failure: dict[str, Any], report: dict[str, Any]) -> list[str]:
         return []
     lines: list[str] = []
     for citation in fix["citations"]:
-        lines.extend(
-            _citation_block(Citation.from_dict(citation), "Ideal response fix")
-        )
+        lines.extend(citation_block(Citation.from_dict(citation), "Ideal response fix"))
         lines.append("")
     if fix["note"]:
-        lines.extend([f"**Ideal response fix**: {_sentence(fix['note'])}", ""])
+        lines.extend([f"**Ideal response fix**: {sentence(fix['note'])}", ""])
     return lines
-
-
-def _citation_block(citation: Citation, label: str) -> list[str]:
-    """Render one citation: a caption per contiguous run of lines, then a fence."""
-    if citation.kind == "absent" or not citation.lines:
-        return [
-            f"**{label}**: {_sentence(citation.note or 'nothing in the response corresponds')}"
-        ]
-    lines: list[str] = []
-    for run in _runs(citation.lines):
-        caption = f"**{label}** ({_location(citation.file or '', run)})"
-        if citation.note and not lines:
-            caption += f", {citation.note}"
-        if lines:
-            lines.append("")
-        lines.extend([caption + ":", _fence([c.text for c in run], citation.language)])
-    if citation.truncated:
-        lines.append("(excerpt cut short; the construct continues)")
-    return lines
-
-
-def _runs(cited: tuple[CitedLine, ...]) -> list[list[CitedLine]]:
-    """Split lines into runs that are contiguous in the file and in the markdown."""
-    runs: list[list[CitedLine]] = []
-    for line in cited:
-        if runs and _follows(runs[-1][-1], line):
-            runs[-1].append(line)
-        else:
-            runs.append([line])
-    return runs
-
-
-def _follows(previous: CitedLine, line: CitedLine) -> bool:
-    if line.line != previous.line + 1:
-        return False
-    if previous.markdown_line is None or line.markdown_line is None:
-        return previous.markdown_line is None and line.markdown_line is None
-    return line.markdown_line == previous.markdown_line + 1
-
-
-def _location(path: str, run: list[CitedLine]) -> str:
-    text = f"`{path}` {_span('line', run[0].line, run[-1].line)}"
-    if run[0].markdown_line is not None:
-        text += (
-            f", markdown {_span('line', run[0].markdown_line, run[-1].markdown_line)}"
-        )
-    return text
-
-
-def _span(word: str, first: int, last: int | None) -> str:
-    if last is None or last == first:
-        return f"{word} {first}"
-    return f"{word}s {first}-{last}"
-
-
-def _fence(text_lines: list[str], language: str | None) -> str:
-    """Return a fenced block, its fence longer than any backtick run inside."""
-    longest = max((len(m) for t in text_lines for m in re.findall(r"`+", t)), default=0)
-    fence = "`" * max(3, longest + 1)
-    return "\n".join([f"{fence}{language or ''}", *text_lines, fence])
 
 
 def _error_section(report: dict[str, Any]) -> list[str]:
@@ -495,14 +437,6 @@ def _score_sentence(closing: dict[str, Any]) -> str:
     if closing["complete"] is False:
         text += " (incomplete: some items could not be checked)"
     return text + "."
-
-
-def _sentence(text: str) -> str:
-    text = text.strip()
-    if not text:
-        return text
-    text = text[:1].upper() + text[1:]
-    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 def _count(number: int, noun: str) -> str:

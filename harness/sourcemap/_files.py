@@ -19,7 +19,7 @@ from harness.sourcemap._scan import balanced_end, construct_span, find_property_
 def cite_file(
     project: Project, path: str, line: int | None, key: str, note: str = ""
 ) -> Citation:
-    """Cite a project file at `line` (with the statement it starts), or by item `key`."""
+    """Cite a project file at `line` and the statement it starts, or by item `key`."""
     source = project.files[path]
     lines = source.text.splitlines()
     if line and 1 <= line <= len(lines):
