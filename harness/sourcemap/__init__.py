@@ -256,6 +256,10 @@ def cite_site(
 
     A matched property is cited with its whole value when the value spans
     several lines (`flowLogs: { ... }`), up to the end of the call.
+
+    NOTE: a construct created inside a helper function is cited at the call in
+    the helper, where values may be parameters (`value=value`). The helper's
+    callers are not recorded in a creation site.
     """
     source = project.files[site.file]
     lines = source.text.splitlines()
