@@ -447,3 +447,29 @@ def test_stack_name_inside_word_is_kept():
     ideal = _stack(_vpc_template("A"), output("Net"), name="Net")
     model = _stack(_vpc_template("B"), output("Web"), name="Web")
     assert diff_templates([ideal], [model]).entries == []
+
+
+def test_fn_if_conditions_pair_by_use():
+    def template(condition: str) -> dict:
+        return {
+            "Conditions": {condition: {"Fn::Equals": [{"Ref": "AWS::Region"}, "x"]}},
+            "Resources": {
+                "Queue": {
+                    "Type": "AWS::SQS::Queue",
+                    "Properties": {
+                        "DelaySeconds": {"Fn::If": [condition, 5, 0]},
+                        "VisibilityTimeout": {
+                            "Fn::If": [
+                                condition,
+                                {"Fn::If": [condition, 30, 60]},
+                                {"Ref": "AWS::NoValue"},
+                            ]
+                        },
+                    },
+                }
+            },
+        }
+
+    ideal = Stack("Net", template("IsProd"), "Net.template.json")
+    model = Stack("Net", template("Production"), "Net.template.json")
+    assert diff_templates([ideal], [model]).entries == []

@@ -238,7 +238,21 @@ class _StackNormalizer:
                 return zone
         if name == "Fn::Join":
             return self._join(argument, path, refs)
+        if name == "Fn::If" and isinstance(argument, list) and len(argument) == 3:
+            condition = self._condition(argument[0], path, refs)
+            branches = self._value(argument[1:], path, refs, "")
+            return {"Fn::If": [condition, *branches]}
+        if name == "Condition" and path:
+            return self._condition(argument, path, refs)
         return _NOT_INTRINSIC
+
+    def _condition(self, name: Any, path: str, refs: list) -> Any:
+        """Return a condition name as a `RefTo`, so conditions compare by counterpart."""
+        if not (isinstance(name, str) and name in self.sections["conditions"]):
+            return name
+        ref = RefTo((self.stack.name, name), None)
+        refs.append((path, ref))
+        return ref
 
     def _ref(self, target: str, attribute, path: str, refs: list, raw: dict) -> Any:
         if target == "AWS::Region":
