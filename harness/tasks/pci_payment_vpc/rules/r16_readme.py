@@ -10,13 +10,15 @@ from harness.tasks.pci_payment_vpc._checks import listing, result
 from harness.tasks.pci_payment_vpc._files import find_readme, headings
 from harness.taxonomy import RuleContext
 
+# Each pattern matches at the start of a word of a heading, so "Testing"
+# matches but "Latest changes" does not.
 SECTIONS = {
-    "architecture": r"architect|overview|design|components|resources created|topology",
-    "prerequisites": r"prerequisite|requirements|before you begin|dependencies",
-    "deployment": r"deploy|getting started|quick ?start|usage",
-    "testing": r"test",
-    "security/compliance": r"security|compliance|pci",
-    "cost": r"cost|pricing",
+    "architecture": r"\b(architect|overview|design|components|resources created|topology)",
+    "prerequisites": r"\b(prerequisite|requirements|before you begin|dependencies)",
+    "deployment": r"\b(deploy|getting started|quick ?start|usage)",
+    "testing": r"\btest",
+    "security/compliance": r"\b(security|compliance|pci\b)",
+    "cost": r"\b(cost|pricing)",
 }
 
 

@@ -73,11 +73,16 @@ def _find(
             )
             if runs_tests and (COVERAGE.search(command.text) or coverage_configured):
                 return command
-        elif re.search(rf"\bcdk\b[^\n&|;]*\b{need}\b", command.text) or (
+        elif re.search(rf"\bcdk\b[^\n&|;]*\b{_verb(need)}\b", command.text) or (
             command.name == need and re.search(rf"\b{need}\b", command.text)
         ):
             return command
     return None
+
+
+def _verb(need: str) -> str:
+    """Return a regex for a CDK CLI verb, with `synthesize` as synth's alias."""
+    return "synth(?:esize)?" if need == "synth" else need
 
 
 def _coverage_configured(project: Project) -> bool:
