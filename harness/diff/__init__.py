@@ -3,6 +3,10 @@
 `diff_templates` pairs resources, outputs, parameters and conditions by role and
 property similarity (never by logical ID), lists what is on one side only and
 what changed in each pair, and attributes every entry to taxonomy items.
+
+NOTE: the template sections `Rules`, `Mappings`, `Metadata` and `Transform`
+are not compared, and nested stacks (`AWS::CloudFormation::Stack`) are
+compared as resources without reading their own templates.
 """
 
 from __future__ import annotations
