@@ -15,12 +15,15 @@ $(BIN)/.installed: pyproject.toml
 setup: $(BIN)/.installed
 	$(BIN)/iac-harness setup
 
+# evaluate exits 1 when the model fails taxonomy items, which is the expected
+# outcome for the bundled model; only a harness error (exit 3) stops make.
 run: setup
-	$(BIN)/iac-harness evaluate responses/model --ideal responses/ideal -o results
+	$(BIN)/iac-harness evaluate responses/model --ideal responses/ideal -o results || [ $$? -eq 1 ]
+	$(BIN)/iac-harness detect --json results/detection.json
 
 test: setup
 	$(BIN)/pytest -p no:cacheprovider
-	$(BIN)/pytest -p no:cacheprovider --nbval notebooks/ --nbval-sanitize-with notebooks/sanitize.cfg
+	$(BIN)/pytest -p no:cacheprovider --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg notebooks/
 
 lint:
 	$(BIN)/ruff check harness tests

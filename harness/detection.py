@@ -9,7 +9,7 @@ row is the item itself plus the items documented as its consequences.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from harness.evaluate import EvalSettings, evaluate_path
@@ -61,6 +61,8 @@ def detection_matrix(
     task: Task, ideal: Path, work_dir: Path, settings: EvalSettings | None = None
 ) -> DetectionMatrix:
     """Generate every single-flaw variant of `ideal`, evaluate each, and compare."""
+    # Only the taxonomy verdicts matter here, so the slower stages are skipped.
+    settings = replace(settings or EvalSettings(task=task.id), deployability=False, diff=False)
     variants = _variants_module(task).make_all_variants(ideal, work_dir)
     matrix = DetectionMatrix(task=task.id, items=[item.id for item in task.items])
     for flaw in matrix.items:

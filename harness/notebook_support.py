@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import tempfile
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -66,8 +67,8 @@ def make_bundled_run(output: Path) -> None:
         responses / "model", output, ideal=responses / "ideal", settings=settings
     )
     task = load_task(settings.task)
-    work = output / ".variants"
-    matrix = detection_matrix(task, responses / "ideal", work, settings)
+    with tempfile.TemporaryDirectory(prefix="iac-harness-variants-") as work:
+        matrix = detection_matrix(task, responses / "ideal", Path(work))
     (output / "detection.json").write_text(json.dumps(matrix.to_dict(), indent=2) + "\n")
 
 
