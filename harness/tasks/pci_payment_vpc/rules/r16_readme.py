@@ -39,13 +39,14 @@ class Readme:
                 ):
                     found[section] = heading.line
         missing = [section for section in SECTIONS if section not in found]
-        actual = f"{readme.path} covers {listing(found)}; missing: {listing(missing)}"
+        actual = f"{readme.path} covers {listing(found)}"
         if not missing:
             evidence = [
                 Evidence(file=readme.path, line=line, note=section)
                 for section, line in found.items()
             ]
             return result(self.item_id, True, expected, actual, evidence)
+        actual += f"; missing: {listing(missing)}"
         evidence = [
             Evidence(file=readme.path, note="no section on " + listing(missing))
         ]

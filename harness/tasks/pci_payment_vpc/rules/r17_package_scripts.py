@@ -32,23 +32,22 @@ class PackageScripts:
     def check(self, ctx: RuleContext) -> Finding:
         project = ctx.project
         language = _language(ctx)
-        expected = f"{'package.json scripts' if language == 'typescript' else 'task runner commands'} for {listing(NEEDS)}"
+        where = "package.json scripts" if language == "typescript" else "task runner"
+        expected = f"{where} commands for {listing(NEEDS)}"
+
         if language == "typescript":
             source = find_file(project, "package.json")
             commands = package_json_commands(source) if source else []
         else:
             commands = task_runner_commands(project)
         if not commands:
-            where = (
-                "package.json scripts" if language == "typescript" else "task runner"
-            )
             return result(self.item_id, False, expected, f"no {where} commands")
         covered = _coverage_configured(project)
         found = {need: _find(need, commands, covered) for need in NEEDS}
         present = [need for need, command in found.items() if command]
         missing = [need for need, command in found.items() if not command]
         sources = sorted({c.source for c in commands})
-        actual = f"{listing(sources)} commands cover {listing(present)}; missing: {listing(missing)}"
+        actual = f"{listing(sources)} commands cover {listing(present)}"
         if not missing:
             evidence = [
                 Evidence(file=c.file, line=c.line, note=f"{need}: {c.name}")
@@ -56,6 +55,7 @@ class PackageScripts:
                 if c is not None
             ]
             return result(self.item_id, True, expected, actual, evidence)
+        actual += f"; missing: {listing(missing)}"
         files = sorted({c.file for c in commands})
         evidence = [
             Evidence(file=f, note="no command for " + listing(missing)) for f in files
