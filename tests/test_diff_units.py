@@ -473,3 +473,29 @@ def test_fn_if_conditions_pair_by_use():
     ideal = Stack("Net", template("IsProd"), "Net.template.json")
     model = Stack("Net", template("Production"), "Net.template.json")
     assert diff_templates([ideal], [model]).entries == []
+
+
+def test_shared_route_table_role():
+    resources = _vpc_template("A")
+    resources["ASecond"] = {
+        "Type": "AWS::EC2::Subnet",
+        "Properties": {
+            "VpcId": {"Ref": "AVpc"},
+            "CidrBlock": "10.0.2.0/24",
+            "AvailabilityZone": "us-east-1c",
+        },
+    }
+    resources["ASecondAssociation"] = {
+        "Type": "AWS::EC2::SubnetRouteTableAssociation",
+        "Properties": {
+            "SubnetId": {"Ref": "ASecond"},
+            "RouteTableId": {"Ref": "ATable"},
+        },
+    }
+    result = diff_templates([_stack(resources)], [_stack(resources)])
+    roles = {p.role for p in result.pairs if p.type == "AWS::EC2::RouteTable"}
+    assert roles == {"route-table(az=shared, subnets=2, tier=private)"}
+    routes = {p.role for p in result.pairs if p.type == "AWS::EC2::Route"}
+    assert routes == {
+        "route(az=shared, destination=0.0.0.0/0, subnets=2, target=nat, tier=private)"
+    }

@@ -224,12 +224,25 @@ class RoleFinder:
         return _role("subnet", hard=("az",), reported=("tier",), **attrs)
 
     def _subnet_child_role(self, element: Element) -> Role:
-        attrs = self._subnet_attrs(self._served_subnet(element))
+        attrs = self._table_or_subnet_attrs(element)
         kind = _KINDS[element.type]
         return _role(kind, hard=("az",), **attrs)
 
+    def _table_or_subnet_attrs(self, element: Element) -> dict[str, str | None]:
+        """Return the served subnet's attributes, or a shared route table's."""
+        table = element
+        if element.type == "AWS::EC2::Route":
+            table = self._prop_target(element, "RouteTableId") or element
+        if table.type == "AWS::EC2::RouteTable":
+            subnets = self._subnets_of_route_table(table)
+            if len(subnets) > 1:
+                tiers = {self.subnet_tier(subnet) for subnet in subnets}
+                tier = tiers.pop() if len(tiers) == 1 else "mixed"
+                return {"tier": tier, "az": "shared", "subnets": str(len(subnets))}
+        return self._subnet_attrs(self._served_subnet(element))
+
     def _route_role(self, element: Element) -> Role:
-        attrs = self._subnet_attrs(self._served_subnet(element))
+        attrs = self._table_or_subnet_attrs(element)
         destination = self._prop(element, "DestinationCidrBlock")
         if destination is None:
             destination = self._prop(element, "DestinationIpv6CidrBlock")
