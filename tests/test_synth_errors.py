@@ -29,6 +29,7 @@ CASES = [
     ("ts_buffer_oom", ErrorClass.OUT_OF_MEMORY, "bin/app.ts", 6, {"memory_mb": 512}),
     ("py_oom", ErrorClass.OUT_OF_MEMORY, "app.py", 6, {"memory_mb": 512}),
     ("ts_output_limit", ErrorClass.OUTPUT_LIMIT, "bin/app.ts", 5, {"output_mb": 1}),
+    ("py_bad_assembly", ErrorClass.INVALID_TEMPLATE, None, None, {}),
 ]
 MESSAGE_PARTS = {
     "ts_missing_package": "@aws-cdk/aws-ec2",

@@ -10,7 +10,7 @@ from harness._project import Project, SourceFile
 from harness._synth_result import SourceSite, SynthResult
 from harness.errors import ConfigError, ErrorClass, ResponseError
 from harness.synth import _cache, _context
-from harness.synth._assembly import SiteLocator, _nested_construct_path
+from harness.synth._assembly import SiteLocator, _nested_construct_path, read_assembly
 from harness.synth._classify import classify_compile, classify_py_failure
 from harness.synth._entry import entry_from_command, find_entry
 from harness.synth._settings import SynthSettings
@@ -269,3 +269,20 @@ def test_cache_skips_harness_errors():
 def test_settings_reject_invalid(overrides):
     with pytest.raises(ConfigError):
         SynthSettings(**overrides)
+
+
+def test_assembly_rejects_outside_paths(tmp_path):
+    outdir = tmp_path / "cdk.out"
+    outdir.mkdir()
+    (tmp_path / "secret.json").write_text("{}")
+    artifact = {
+        "type": "aws:cloudformation:stack",
+        "properties": {"templateFile": "../secret.json"},
+    }
+    (outdir / "manifest.json").write_text(json.dumps({"artifacts": {"S": artifact}}))
+    with pytest.raises(ValueError, match="outside cdk.out"):
+        read_assembly(outdir, tmp_path, set())
+
+
+def test_assembly_absent_manifest(tmp_path):
+    assert read_assembly(tmp_path, tmp_path, set()) is None

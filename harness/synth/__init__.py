@@ -2,7 +2,7 @@
 
 `synthesize(project, settings)` runs the response's app in a temporary copy in
 a contained subprocess with no AWS credentials and, where the kernel allows,
-no network, answers context lookups offline, and caches results by content.
+no network. It fills in context lookups offline and caches results by content.
 """
 
 from harness.synth._process import Limits, ProcessOutcome, run_contained

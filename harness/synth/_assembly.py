@@ -23,7 +23,7 @@ FRAME = re.compile(r"\(?(?P<path>/[^()]+?):(?P<line>\d+)(?::\d+)?\)?\s*$")
 
 @dataclass
 class Assembly:
-    """What a cloud assembly contains: stacks with metadata, lookups and annotations."""
+    """The contents of a cloud assembly: stacks with metadata, lookups, annotations."""
 
     manifest: dict[str, Any]
     stacks: list[Stack] = field(default_factory=list)
@@ -44,11 +44,22 @@ def read_assembly(
     manifest_path = outdir / "manifest.json"
     if not manifest_path.exists():
         return None
-    manifest = json.loads(manifest_path.read_text())
+    manifest = _load_json(outdir, manifest_path)
     assembly = Assembly(manifest=manifest, missing=list(manifest.get("missing", [])))
     locator = SiteLocator(project_dir, project_files)
     _read_artifacts(outdir, "", manifest, locator, assembly)
     return assembly
+
+
+def _load_json(outdir: Path, path: Path) -> Any:
+    """Return the JSON in `path`; raise ValueError if it lies outside `outdir`.
+
+    The app writes the manifest, so a file name in it may point anywhere.
+    """
+    resolved = path.resolve()
+    if not resolved.is_relative_to(outdir.resolve()):
+        raise ValueError(f"{path.name} points outside cdk.out")
+    return json.loads(resolved.read_text())
 
 
 def _read_artifacts(
@@ -75,7 +86,7 @@ def _read_nested_assembly(
     if not directory or not manifest_path.exists():
         log.warning("nested cloud assembly %s has no manifest.json", directory)
         return
-    nested = json.loads(manifest_path.read_text())
+    nested = _load_json(outdir, manifest_path)
     for request in nested.get("missing", []):
         if request not in assembly.missing:
             assembly.missing.append(request)
@@ -96,7 +107,7 @@ def _read_stack(
     _collect_annotations(metadata, assembly)
     properties = artifact.get("properties", {})
     template_file = properties.get("templateFile", f"{name}.template.json")
-    template = json.loads((base / template_file).read_text())
+    template = _load_json(outdir, base / template_file)
     stack = Stack(name=name, template=template, template_file=prefix + template_file)
     nested = _nested_stacks(outdir, prefix, stack)
     _attach_metadata([stack, *nested], metadata, locator)
@@ -108,7 +119,7 @@ def _artifact_metadata(outdir: Path, artifact: dict[str, Any]) -> dict[str, list
     metadata = dict(artifact.get("metadata", {}))
     extra = artifact.get("additionalMetadataFile")
     if extra and (outdir / extra).exists():
-        for path, entries in json.loads((outdir / extra).read_text()).items():
+        for path, entries in _load_json(outdir, outdir / extra).items():
             metadata[path] = [*metadata.get(path, []), *entries]
     return metadata
 
@@ -142,7 +153,7 @@ def _nested_stacks(outdir: Path, prefix: str, parent: Stack) -> list[Stack]:
             continue
         path = _nested_construct_path(meta.get("aws:cdk:path", ""))
         name = path or f"{parent.name}/{logical_id}"
-        template = json.loads((outdir / prefix / asset).read_text())
+        template = _load_json(outdir, outdir / prefix / asset)
         child = Stack(name=name, template=template, template_file=prefix + asset)
         found.append(child)
         found.extend(_nested_stacks(outdir, prefix, child))

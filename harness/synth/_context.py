@@ -88,9 +88,9 @@ def answer_missing(missing: list[dict[str, Any]]) -> tuple[dict[str, Any], list[
 
 
 def seeded_lookups(account: str, region: str) -> dict[str, Any]:
-    """Return the lookup answers known before the first run: the default env's AZs.
+    """Return the lookup values known before the first run: the default env's AZs.
 
-    They equal what the rerun loop would answer, and save that rerun.
+    They equal the values the rerun loop would pass, and save that rerun.
     """
     key = f"availability-zones:account={account}:region={region}"
     return {key: availability_zones(region)}
@@ -118,7 +118,7 @@ def _answer(provider: str, props: dict[str, Any]) -> Any:
         return _dummy_vpc(region)
     if provider == "security-group":
         return {"securityGroupId": "sg-12345678", "allowAllOutbound": True}
-    log.info("no offline answer for context provider %s; passing null", provider)
+    log.info("no offline value for context provider %s; passing null", provider)
     return None
 
 

@@ -41,7 +41,7 @@ class Limits:
 
 @dataclass(frozen=True)
 class ProcessOutcome:
-    """How a contained process ended and where its output went."""
+    """The exit state of a contained process and the files holding its output."""
 
     returncode: int | None
     timed_out: bool
@@ -69,7 +69,10 @@ class ProcessOutcome:
 def run_contained(
     argv: list[str], cwd: Path, env: dict[str, str], limits: Limits, log_dir: Path
 ) -> ProcessOutcome:
-    """Run `argv` in `cwd` with exactly `env`, under `limits`; never raises on failure.
+    """Run `argv` in `cwd` with exactly `env`, under `limits`, and wait for it.
+
+    A non-zero exit, a signal or a timeout is reported in the outcome; only a
+    failure to start the program (OSError) is raised.
 
     The process gets its own session, so a timeout kills its whole process
     group. Its stdout and stderr go to `<log_dir>/<name>.stdout|stderr`, where

@@ -210,6 +210,7 @@ class _Synthesis:
         program = self._compile(context)
         if program is None:
             return
+
         deadline = time.monotonic() + self.settings.timeout
         rounds = self.settings.max_lookup_rounds
         assembly: Assembly | None = None
@@ -224,6 +225,7 @@ class _Synthesis:
                 break
             self.result.warnings.extend(warnings)
             context = {**context, **fresh}
+
         if assembly is None:
             return
         self._finish(assembly, context)
@@ -315,8 +317,19 @@ class _Synthesis:
 
     def _read(self, context: dict) -> Assembly | None:
         start = time.perf_counter()
-        assembly = read_assembly(self.run_dir.outdir, self.run_dir.project, self.files)
-        self.timings["read"] = self.timings.get("read", 0.0) + _lap(start)
+        try:
+            assembly = read_assembly(
+                self.run_dir.outdir, self.run_dir.project, self.files
+            )
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            # The app writes cdk.out itself, so a broken file there is its fault.
+            self.result.error = ResponseError(
+                ErrorClass.INVALID_TEMPLATE,
+                f"the cloud assembly the app wrote is unreadable: {exc}",
+            )
+            return None
+        finally:
+            self.timings["read"] = self.timings.get("read", 0.0) + _lap(start)
         if assembly is None:
             self.result.error = ResponseError(
                 ErrorClass.NO_STACKS,

@@ -6,7 +6,7 @@
 // {"ok": false, "errors": [{"text", "file", "line", "column", "lineText"}]}.
 //
 // A first pass bundles the entry in memory to find the files it reaches and
-// any syntax or resolution error in them; files the entry never imports are
+// any syntax or resolution error in them. Files the entry never imports are
 // not compiled, so a broken test file does not fail the app. The second pass
 // writes `x.js` beside each reached `x.ts` with an inline source map, so that
 // `__dirname` and relative paths behave as under ts-node and stack traces map

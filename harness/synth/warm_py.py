@@ -1,10 +1,10 @@
 """Fill jsii's package cache and runtime index for aws-cdk-lib, then exit.
 
 Usage: python warm_py.py   (JSII_RUNTIME_PACKAGE_CACHE_ROOT and CDK_OUTDIR set)
-jsii builds the runtime index in a worker thread after the first load and
-loses it when the process exits first, as a short app run does; without the
-index every Python synthesis takes seconds longer. Exits 0 once the index
-exists, 1 if it did not appear within the wait.
+jsii builds the runtime index in a worker thread after the first load. A
+short app run exits before the thread finishes and loses the index, and
+without it every Python synthesis takes seconds longer. The script exits 0
+once the index exists and 1 if it did not appear within the wait.
 """
 
 import glob
