@@ -49,8 +49,8 @@ class AttributionRule:
         return self.has is None or self._has(entry, self.has)
 
     def _role_matches(self, attrs: Mapping[str, str]) -> bool:
-        for name, wanted in self.role.items():
-            allowed = wanted if isinstance(wanted, tuple) else (wanted,)
+        for name, patterns in self.role.items():
+            allowed = patterns if isinstance(patterns, tuple) else (patterns,)
             value = attrs.get(name)
             if value is None or not any(fnmatchcase(value, p) for p in allowed):
                 return False

@@ -36,7 +36,7 @@ class Comparer:
         self.ideal_roles, self.model_roles = ideal_roles, model_roles
         self.to_model = {match.ideal: match.model for match in matches}
         self.to_ideal = {match.model: match.ideal for match in matches}
-        self.kept_rule_order = same_rule_order(matches, ideal, model)
+        self.rule_order_kept = same_rule_order(matches, ideal, model)
 
     def entries(self) -> list[DiffEntry]:
         found: list[DiffEntry] = []
@@ -85,7 +85,7 @@ class Comparer:
         ideal, model = self.ideal[match.ideal], self.model[match.model]
         changes: list[tuple[str, Any, Any]] = []
         presence_only = name_paths(ideal.type)
-        if match.ideal in self.kept_rule_order:
+        if match.ideal in self.rule_order_kept:
             presence_only |= {RULE_NUMBER}
         self._walk(ideal.body, model.body, "", changes, presence_only)
         changes.extend(self._role_changes(match))

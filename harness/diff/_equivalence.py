@@ -52,14 +52,14 @@ def same_rule_order(
         entry = ideal[match.ideal]
         if entry.type == _NACL_ENTRY:
             groups[_nacl_and_direction(entry)].append(match)
-    kept: set[Key] = set()
+    in_order: set[Key] = set()
     for group in groups.values():
         by_ideal = sorted(group, key=lambda m: _rule_number(ideal[m.ideal]))
         by_model = sorted(group, key=lambda m: _rule_number(model[m.model]))
-        kept.update(
+        in_order.update(
             first.ideal for first, second in zip(by_ideal, by_model) if first is second
         )
-    return kept
+    return in_order
 
 
 def _nacl_and_direction(entry: Element) -> tuple:

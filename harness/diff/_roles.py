@@ -102,12 +102,12 @@ class RoleFinder:
 
     def zone_subnet_count(self, subnet: Key) -> int:
         """Return how many subnets share the tier and AZ of `subnet`, itself included."""
-        wanted = self.role(subnet).attrs
+        expected = self.role(subnet).attrs
         return sum(
             1
             for element in self.elements.values()
             if element.type == "AWS::EC2::Subnet"
-            and self.role(element.key).attrs == wanted
+            and self.role(element.key).attrs == expected
         )
 
     # Relations.

@@ -2,8 +2,9 @@
 
 Rows match on resource type, entry kind, role attributes and property path,
 never on logical IDs. The role attributes are those `harness.diff` computes.
-Subnets and what serves them carry `tier`, `az` and `subnet_paired`, which
-says whether the subnet has a counterpart on the other side. NACL entries
+Subnets and what serves them carry `tier`, `az`, `zone_subnets` and
+`subnet_paired`, which is "yes" when the subnet has a counterpart on the other
+side. NACL entries
 carry `direction`, `protocol`, `ports` and `action`, and endpoints carry
 `service`. Outputs carry `targets` and `attribute`, other resources `targets`
 and `referrers` (short type names joined by `+`). Items 15-17 (tests, README,
