@@ -1,7 +1,8 @@
 """Item 18: Lambda reserved concurrency follows configuration, not code.
 
-The first synthesis runs with LAMBDA_RESERVED_CONCURRENCY unset; a second one
-sets it and the `lambdaReservedConcurrency` context value to SETTING. Every
+The first synthesis (`ctx.synth`) runs in the harness's scrubbed environment,
+where LAMBDA_RESERVED_CONCURRENCY is unset. A second one sets it and the
+`lambdaReservedConcurrency` context value to SETTING. Every
 function the response defines must lack ReservedConcurrentExecutions in the
 first and carry SETTING in the second. Functions that aws-cdk-lib adds for
 its own custom resources are left out, since the response does not configure
@@ -78,6 +79,8 @@ class LambdaReservedConcurrency:
 
 
 def _own_functions(model: TemplateModel) -> list[LambdaFunction]:
+    # NOTE: framework functions are recognized by construct path only. A
+    # synthesis without construct paths counts every function as the response's.
     own = []
     for function in model.lambda_functions:
         path = model.construct_path(function.stack, function.logical_id) or ""
