@@ -167,3 +167,42 @@ def test_lint_stack_matches_cfnlint():
         matches = lint(render(template), config=ManualArgs(regions=[REGION]))
         assert mapped == sorted((m.rule.id, m.linenumber) for m in matches)
         assert mapped
+
+
+def test_property_path_with_list_index():
+    template = {
+        "Resources": {
+            "Vpc": {
+                "Type": "AWS::EC2::VPC",
+                "Properties": {
+                    "CidrBlock": "10.0.0.0/16",
+                    "Tags": [{"Key": "a", "Value": "b"}, {"Key": "c"}],
+                },
+            }
+        }
+    }
+    findings = lint_stack(Stack("s", template, "s.template.json"), REGION)
+    paths = {f.property_path for f in findings}
+    assert paths == {"Properties.Tags[1]"}
+
+
+def test_constraint_check_failure_is_info():
+    from harness.deploy import CONSTRAINTS, Constraint, check_constraints
+
+    def broken(view):
+        raise RuntimeError("boom")
+
+    CONSTRAINTS.append(
+        Constraint("broken-check", "always raises", "https://example.invalid", broken)
+    )
+    try:
+        findings = check_constraints(
+            Stack("s", {"Resources": {}}, "s.template.json"), REGION
+        )
+    finally:
+        CONSTRAINTS.pop()
+    (finding,) = findings
+    assert finding.rule == "broken-check"
+    assert finding.level == "info"
+    assert finding.extra["harness_error"] is True
+    assert "boom" in finding.message

@@ -299,6 +299,8 @@ def _without_none(template: dict) -> dict:
     result = copy.deepcopy(template)
     for resource in result["Resources"].values():
         properties = resource.get("Properties", {})
+        if not isinstance(properties, dict):
+            continue
         for key in [k for k, v in properties.items() if v is None]:
             del properties[key]
     return result
@@ -416,3 +418,64 @@ def test_constraint_line_in_hand_written_template():
     )
     (finding,) = check_constraints(stack, "us-east-1")
     assert finding.template_line == 31
+
+
+ODD_TEMPLATES = [
+    {"Resources": {"E": {"Type": "AWS::EC2::NetworkAclEntry", "Properties": [1, 2]}}},
+    {"Parameters": [1], "Resources": {"S": _subnet({"Fn::Cidr": ["x", "y", "z"]})}},
+    {
+        "Resources": {
+            "E": {
+                "Type": "AWS::EC2::NetworkAclEntry",
+                "Properties": {
+                    "PortRange": [1],
+                    "RuleNumber": {"Fn::Select": [5, [1]]},
+                    "Protocol": "tcp",
+                    "Egress": {"Ref": "AWS::NoValue"},
+                },
+            }
+        }
+    },
+    {
+        "Resources": {
+            "B": {
+                "Type": "AWS::S3::Bucket",
+                "Properties": {"BucketName": {"Fn::Join": [1, 2]}},
+            }
+        },
+        "Outputs": [1],
+    },
+    {
+        "Resources": {"B": {"Type": "AWS::S3::Bucket"}},
+        "Outputs": {
+            "O": {"Value": 1, "Export": {"Name": {"Fn::Sub": [1, 2]}}},
+            "P": "x",
+        },
+    },
+    {
+        "Resources": {
+            "G": {
+                "Type": "AWS::EC2::SecurityGroup",
+                "Properties": {"SecurityGroupIngress": {"x": 1}},
+            },
+            "I": {
+                "Type": "AWS::EC2::SecurityGroupIngress",
+                "Properties": {"IpProtocol": "tcp", "FromPort": "a"},
+            },
+        }
+    },
+    {
+        "Resources": {
+            "Vpc": VPC,
+            "S": _subnet(
+                {"Fn::Select": [0, {"Fn::Cidr": ["10.0.0.0/8", 100000000, 1]}]}
+            ),
+        }
+    },
+]
+
+
+@pytest.mark.parametrize("template", ODD_TEMPLATES)
+def test_odd_templates_do_not_break_checks(template):
+    findings = check_constraints(_stack(template), "us-east-1")
+    assert not [f for f in findings if f.extra.get("harness_error")]

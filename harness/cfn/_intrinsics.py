@@ -27,6 +27,7 @@ _PASS_THROUGH_ATTRIBUTES: dict[tuple[Any, Any], str] = {
     ("AWS::EC2::VPC", "CidrBlock"): "CidrBlock"
 }
 
+_CIDR_MAX_COUNT = 256
 _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 
 
@@ -36,6 +37,12 @@ class Unresolved(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+def section(template: Mapping[str, Any], name: str) -> dict[str, Any]:
+    """Return a top-level template section, or {} when it is absent or not a mapping."""
+    value = template.get(name)
+    return value if isinstance(value, dict) else {}
 
 
 def partition_of(region: str) -> str:
@@ -115,7 +122,7 @@ class Resolver:
             ((key, argument),) = value.items()
             handler = _HANDLERS.get(key)
             if handler is not None:
-                return handler(self, argument)
+                return _call(handler, self, key, argument)
             if key.startswith("Fn::"):
                 raise Unresolved(f"{key} is not evaluated statically")
         return {key: self.resolve(item) for key, item in value.items()}
@@ -144,6 +151,16 @@ class Resolver:
         return known
 
 
+def _call(handler: Any, resolver: Resolver, key: str, argument: Any) -> Any:
+    """Run one handler, so that a malformed argument reads as unresolved."""
+    try:
+        return handler(resolver, argument)
+    except Unresolved:
+        raise
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
+        raise Unresolved(f"malformed {key}: {exc}") from exc
+
+
 def _ref(resolver: Resolver, name: Any) -> Any:
     if not isinstance(name, str):
         raise Unresolved(f"Ref to a non-string {name!r}")
@@ -160,8 +177,7 @@ def _get_att(resolver: Resolver, argument: Any) -> Any:
     if not (isinstance(argument, list) and len(argument) == 2):
         raise Unresolved(f"malformed Fn::GetAtt {argument!r}")
     logical_id, attribute = argument
-    resources = resolver.template.get("Resources") or {}
-    resource = resources.get(logical_id) if isinstance(resources, dict) else None
+    resource = section(resolver.template, "Resources").get(logical_id)
     if not isinstance(resource, dict):
         raise Unresolved(f"Fn::GetAtt of unknown resource {logical_id}")
     prop = _PASS_THROUGH_ATTRIBUTES.get((resource.get("Type"), attribute))
@@ -207,7 +223,10 @@ def _select(resolver: Resolver, argument: Any) -> Any:
     if not isinstance(items, list):
         raise Unresolved("Fn::Select of a non-list")
     try:
-        return items[int(index)]
+        position = int(index)
+        if position < 0:
+            raise IndexError(position)
+        return items[position]
     except (ValueError, IndexError) as exc:
         raise Unresolved(f"Fn::Select index {index!r} out of range") from exc
 
@@ -223,7 +242,7 @@ def _find_in_map(resolver: Resolver, argument: Any) -> Any:
     if not (isinstance(argument, list) and len(argument) == 3):
         raise Unresolved("malformed Fn::FindInMap")
     keys = [_as_text(resolver.resolve(part)) for part in argument]
-    node: Any = resolver.template.get("Mappings") or {}
+    node: Any = section(resolver.template, "Mappings")
     for key in keys:
         if not isinstance(node, dict) or key not in node:
             raise Unresolved(f"Fn::FindInMap key {key} not found")
@@ -238,6 +257,9 @@ def _cidr(resolver: Resolver, argument: Any) -> list[str]:
     try:
         network = ipaddress.ip_network(str(block), strict=False)
         prefix = network.max_prefixlen - int(bits)
+        # Fn::Cidr returns 1 to 256 blocks.
+        if not 1 <= int(count) <= _CIDR_MAX_COUNT:
+            raise ValueError(f"count {count} is outside 1-{_CIDR_MAX_COUNT}")
         subnets = network.subnets(new_prefix=prefix)
         return [str(next(subnets)) for _ in range(int(count))]
     except (ValueError, StopIteration) as exc:

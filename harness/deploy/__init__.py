@@ -65,10 +65,33 @@ def check_constraints(stack: Stack, region: str) -> list[DeployFinding]:
     locator = Locator(stack)
     findings = []
     for constraint in CONSTRAINTS:
-        for violation in constraint.check(view):
+        try:
+            violations = list(constraint.check(view))
+        except Exception as exc:  # one broken check must not hide the others
+            logger.exception("check %s failed on stack %s", constraint.id, stack.name)
+            findings.append(_check_failed(constraint, stack, exc))
+            continue
+        for violation in violations:
             line = locator.line(violation.logical_id, violation.property_path)
             findings.append(_finding(constraint, violation, stack, line))
     return findings
+
+
+def _check_failed(
+    constraint: Constraint, stack: Stack, exc: Exception
+) -> DeployFinding:
+    """Record a check that raised: level info, so it never lowers a score."""
+    return DeployFinding(
+        source=API_CONSTRAINT,
+        rule=constraint.id,
+        level="info",
+        message=(
+            f"the harness could not run this check ({type(exc).__name__}: {exc}); "
+            "its result is unknown"
+        ),
+        stack=stack.name,
+        extra={"harness_error": True, "doc_url": constraint.doc_url},
+    )
 
 
 def _finding(

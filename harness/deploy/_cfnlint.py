@@ -16,6 +16,7 @@ from cfnlint.decode.decode import decode_str
 from cfnlint.rules import Match
 
 from harness._synth_result import Stack
+from harness.cfn._intrinsics import section
 from harness.findings import DeployFinding
 
 logger = logging.getLogger(__name__)
@@ -41,10 +42,29 @@ def render(template: dict[str, Any]) -> str:
 
 
 def lint_stack(stack: Stack, region: str) -> list[DeployFinding]:
-    """Return one DeployFinding per cfn-lint match on the stack's template."""
-    matches = lint(render(stack.template), config=ManualArgs(regions=[region]))
+    """Return one DeployFinding per cfn-lint match on the stack's template.
+
+    If cfn-lint itself raises, the result is one level-info finding that says
+    so, because a crash of the linter is no fault of the response.
+    """
+    try:
+        matches = lint(render(stack.template), config=ManualArgs(regions=[region]))
+    except Exception as exc:  # a cfn-lint bug must not end the evaluation
+        logger.exception("cfn-lint failed on stack %s", stack.name)
+        return [_lint_failed(stack, exc)]
     cdk = is_cdk_template(stack)
     return [_finding(match, stack, cdk) for match in matches]
+
+
+def _lint_failed(stack: Stack, exc: Exception) -> DeployFinding:
+    return DeployFinding(
+        source=SOURCE,
+        rule="cfn-lint-failed",
+        level="info",
+        message=f"cfn-lint raised {type(exc).__name__}: {exc}; its result is unknown",
+        stack=stack.name,
+        extra={"harness_error": True},
+    )
 
 
 def is_cdk_template(stack: Stack) -> bool:
@@ -56,12 +76,11 @@ def is_cdk_template(stack: Stack) -> bool:
     """
     if stack.construct_paths:
         return True
-    parameters = stack.template.get("Parameters") or {}
-    for parameter in parameters.values():
+    for parameter in section(stack.template, "Parameters").values():
         default = parameter.get("Default") if isinstance(parameter, dict) else None
         if isinstance(default, str) and default.startswith("/cdk-bootstrap/"):
             return True
-    resources = stack.template.get("Resources") or {}
+    resources = section(stack.template, "Resources")
     return any(_cdk_resource(resource) for resource in resources.values())
 
 
@@ -84,8 +103,9 @@ def _finding(match: Match, stack: Stack, cdk: bool) -> DeployFinding:
         extra["original_level"] = level
         extra["noise"] = CDK_NOISE_RULES[rule_id]
         level = "info"
-    path = [str(part) for part in (match.path or [])]
-    logical_id = path[1] if len(path) > 1 and path[0] == "Resources" else None
+    # Matches from template decoding carry no path.
+    path = list(getattr(match, "path", None) or [])
+    logical_id = str(path[1]) if len(path) > 1 and path[0] == "Resources" else None
     return DeployFinding(
         source=SOURCE,
         rule=rule_id,
@@ -99,16 +119,17 @@ def _finding(match: Match, stack: Stack, cdk: bool) -> DeployFinding:
     )
 
 
-def _property_path(path: list[str]) -> str | None:
-    """Return the dotted path below the resource, e.g. `Properties.CidrBlock`.
+def _property_path(path: list[str | int]) -> str | None:
+    """Return the path below the resource, e.g. `Properties.Tags[0].Value`.
 
     Matches outside Resources keep their full path (`Outputs.VpcId.Export`).
     """
-    if not path:
-        return None
-    if path[0] == "Resources":
-        return ".".join(path[2:]) or None
-    return ".".join(path)
+    if path[:1] == ["Resources"]:
+        path = path[2:]
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return text.lstrip(".") or None
 
 
 def template_line(stack: Stack, logical_id: str | None, line: int | None) -> int | None:

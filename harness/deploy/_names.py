@@ -12,6 +12,7 @@ import ipaddress
 from collections.abc import Iterator
 from typing import Any
 
+from harness.cfn._intrinsics import section
 from harness.deploy._view import Constraint, TemplateView, Violation
 
 S3_NAMING_DOC = (
@@ -95,8 +96,7 @@ def _export_key(found: Any, raw: Any) -> str:
 
 
 def _outputs(view: TemplateView) -> Iterator[tuple[str, dict[str, Any]]]:
-    outputs = view.template.get("Outputs") or {}
-    for output_id, output in outputs.items():
+    for output_id, output in section(view.template, "Outputs").items():
         if isinstance(output, dict):
             yield output_id, output
 

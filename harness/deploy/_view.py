@@ -8,6 +8,7 @@ from typing import Any
 
 from harness._synth_result import Stack
 from harness.cfn import Resolver
+from harness.cfn._intrinsics import section
 
 _MISSING = object()
 
@@ -56,8 +57,7 @@ class TemplateView:
 
     def resources(self, resource_type: str) -> Iterator[tuple[str, dict[str, Any]]]:
         """Yield (logical ID, Properties) of every resource of `resource_type`."""
-        resources = self.template.get("Resources") or {}
-        for logical_id, resource in resources.items():
+        for logical_id, resource in section(self.template, "Resources").items():
             if isinstance(resource, dict) and resource.get("Type") == resource_type:
                 properties = resource.get("Properties")
                 yield logical_id, properties if isinstance(properties, dict) else {}
