@@ -162,3 +162,50 @@ def test_js_entry_with_asset(tmp_path):
     assert result.stacks[0].sites[functions[0]].file == "lib/fn-stack.ts"
     assert any('"type": "module"' in w for w in result.warnings)
     assert any("requests aws-cdk-lib 2.100.0" in w for w in result.warnings)
+
+
+def test_large_context_reaches_app(tmp_path):
+    require_toolchain()
+    filler = {f"filler{i}": "x" * 1000 for i in range(200)}
+    result = synth_fixture(
+        FIXTURES / "ts_markdown_vpc.md",
+        tmp_path,
+        extra_context={**filler, "environmentSuffix": "big"},
+    )
+    assert result.error is None, result.error
+    assert [stack.name for stack in result.stacks] == ["TapStackbig"]
+
+
+def test_python_entry_in_subdirectory(tmp_path):
+    require_toolchain()
+    result = synth_fixture(FIXTURES / "py_subdir", tmp_path)
+    assert result.error is None, result.error
+    assert result.entry == "src/main.py"
+    stack = result.stacks[0]
+    (bucket,) = [
+        logical_id
+        for logical_id, resource in stack.template["Resources"].items()
+        if resource["Type"] == "AWS::S3::Bucket"
+    ]
+    assert stack.sites[bucket].file == "src/stacks/storage.py"
+    assert stack.sites[bucket].line == 8
+
+
+def _processes_with(marker: str) -> list[str]:
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            text = cmdline.read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if marker in text:
+            found.append(text)
+    return found
+
+
+def test_timeout_kills_process_group(tmp_path):
+    require_toolchain()
+    result = synth_fixture(BROKEN / "py_timeout", tmp_path, timeout=4)
+    assert result.error is not None
+    assert result.error.error_class is ErrorClass.TIMEOUT
+    assert _processes_with("sleep 31337") == []

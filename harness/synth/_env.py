@@ -16,6 +16,7 @@ JSII_SILENCE = {
 SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
 HEAP_SHARE = 0.75
 STACK_TRACE_LIMIT = 100
+CONTEXT_ENV_MAX_BYTES = 32 * 1024
 
 
 def heap_mb(settings: SynthSettings) -> int:
@@ -50,7 +51,7 @@ def run_environment(
         "CDK_DEFAULT_ACCOUNT": settings.account,
         "CDK_DEFAULT_REGION": settings.region,
         "CDK_OUTDIR": str(outdir),
-        "CDK_CONTEXT_JSON": json.dumps(context, sort_keys=True),
+        **_context_variables(context, run_dir),
         "CDK_VALIDATION": "false",
         "NODE_OPTIONS": (
             f"--max-old-space-size={heap_mb(settings)} "
@@ -58,6 +59,21 @@ def run_environment(
         ),
     }
     return env
+
+
+def _context_variables(context: dict[str, Any], run_dir: Path) -> dict[str, str]:
+    """Return the variables that pass `context` to the app.
+
+    A large context goes into a file named by CONTEXT_OVERFLOW_LOCATION_ENV,
+    which aws-cdk-lib's App reads as the CDK CLI's overflow file, because one
+    environment string may not exceed 128 KiB on Linux.
+    """
+    text = json.dumps(context, sort_keys=True)
+    if len(text.encode()) <= CONTEXT_ENV_MAX_BYTES:
+        return {"CDK_CONTEXT_JSON": text}
+    overflow = run_dir / "context.json"
+    overflow.write_text(text)
+    return {"CONTEXT_OVERFLOW_LOCATION_ENV": str(overflow)}
 
 
 def typescript_environment(base: dict[str, str], node_modules: Path) -> dict[str, str]:

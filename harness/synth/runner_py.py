@@ -2,13 +2,15 @@
 
 Usage: python runner_py.py JOB.json
 JOB: {"entry": "/abs/copy/app.py", "project": "/abs/copy", "result": "/abs/result.json"}
-The parent process sets the CDK environment (CDK_OUTDIR, CDK_CONTEXT_JSON,
+`sys.path` starts with the entry's directory and the project root, and
+the parent process sets the CDK environment (CDK_OUTDIR, CDK_CONTEXT_JSON,
 CDK_DEFAULT_ACCOUNT, CDK_DEFAULT_REGION, JSII_HOST_STACK_TRACES) and the
 working directory. RESULT: {"ok": bool, "error": null | {"type", "message",
 "frames": [[file, line, function], ...], "file", "line", "module"}}.
 """
 
 import json
+import os
 import runpy
 import sys
 import traceback
@@ -37,7 +39,12 @@ def describe(error):
 
 
 def run(job):
+    # `python src/app.py` puts src/ first on the path; the project root
+    # follows so that imports of top-level packages work from any entry.
+    script_dir = os.path.dirname(job["entry"])
     sys.path[0] = job["project"]
+    if script_dir != job["project"]:
+        sys.path.insert(0, script_dir)
     sys.argv = [job["entry"]]
     try:
         runpy.run_path(job["entry"], run_name="__main__")

@@ -1,7 +1,7 @@
 """A long-lived Python synthesis worker: aws_cdk and its jsii kernel started once.
 
-Usage: python worker_py.py RUNNER_SCRIPT WARMUP_DIR
-Jobs arrive as JSON lines on stdin and each reply is one JSON line on fd 3:
+Usage: python worker_py.py RUNNER_SCRIPT WARMUP_DIR REPLY_FD
+Jobs arrive as JSON lines on stdin and each reply is one JSON line on REPLY_FD:
   {"type": "run", "entry", "project", "result", "cwd", "env", "stdout",
    "stderr", "outdir", "context"} -> {"done": true, "leaks": [...], "rss": bytes}
 A run writes the same result file as runner_py.py, whose `run` function it
@@ -23,7 +23,6 @@ import resource
 import sys
 import threading
 
-REPLY_FD = 3
 LIBRARY_PACKAGES = ("aws_cdk", "constructs", "jsii")
 STANDARD_MODULES = (
     "builtins",
@@ -77,7 +76,9 @@ def standard_snapshot():
 
 
 def differences(before, after):
-    changed = [key for key, value in before.items() if after.get(key, before) is not value]
+    changed = [
+        key for key, value in before.items() if after.get(key, before) is not value
+    ]
     changed.extend(key for key in after if key not in before)
     return changed
 
@@ -290,7 +291,7 @@ def warm_up(warmup_dir):
 
 def main():
     runner = load_runner(sys.argv[1])
-    replies = os.fdopen(REPLY_FD, "w", buffering=1)
+    replies = os.fdopen(int(sys.argv[3]), "w", buffering=1)
     jobs = os.fdopen(os.dup(0), "r")
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
@@ -298,7 +299,9 @@ def main():
     sys.meta_path.insert(0, SnapshotFinder(watch))
     warm_up(sys.argv[2])
     watch.take_loaded()
-    replies.write(json.dumps({"ready": True, "pid": os.getpid(), "rss": rss_bytes()}) + "\n")
+    replies.write(
+        json.dumps({"ready": True, "pid": os.getpid(), "rss": rss_bytes()}) + "\n"
+    )
     for line in jobs:
         job = json.loads(line)
         if job.get("type") != "run":

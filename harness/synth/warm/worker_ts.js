@@ -1,7 +1,7 @@
 // A long-lived TypeScript synthesis worker: aws-cdk-lib loaded once, many apps.
 //
-// Usage: node --enable-source-maps worker_ts.js COMPILE_SCRIPT WARMUP_DIR
-// Jobs arrive as JSON lines on stdin and each reply is one JSON line on fd 3,
+// Usage: node --enable-source-maps worker_ts.js COMPILE_SCRIPT WARMUP_DIR REPLY_FD
+// Jobs arrive as JSON lines on stdin and each reply is one JSON line on REPLY_FD,
 // because the apps' own output goes to per-job files:
 //   {"type": "compile", "job": "/abs/compile.json", "stdout", "stderr"}
 //     -> {"report": <what compile_ts.js prints>} | {"error": "..."}
@@ -19,8 +19,8 @@ const path = require('path');
 const vm = require('vm');
 const Module = require('module');
 
-const REPLY_FD = 3;
-const [, , COMPILE_SCRIPT, WARMUP_DIR] = process.argv;
+const [, , COMPILE_SCRIPT, WARMUP_DIR, REPLY_FD_ARG] = process.argv;
+const REPLY_FD = Number(REPLY_FD_ARG);
 const LIBRARY_ROOTS = ['aws-cdk-lib', 'constructs'].map(
   (name) => path.dirname(require.resolve(`${name}/package.json`)) + path.sep,
 );
