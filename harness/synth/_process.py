@@ -136,6 +136,9 @@ def _kill_group(pgid: int) -> None:
         pass
 
 
+# NOTE: RLIMIT_DATA bounds each process, not the group, so an app that
+# starts many processes can use a multiple of `memory_mb`. A memory cgroup
+# would bound the group, but needs a delegated cgroup the harness may write.
 def _prlimit_options(limits: Limits) -> list[str]:
     memory = limits.memory_mb * MIB
     size = limits.file_mb * MIB
