@@ -46,9 +46,11 @@ def count(number: int, noun: str, plural: str | None = None) -> str:
     return f"{number} {noun if number == 1 else (plural or noun + 's')}"
 
 
-def listing(values: Iterable[Any]) -> str:
-    """Return sorted values as "a, b and c", or "none"."""
-    items = sorted(str(value) for value in values)
+def listing(values: Iterable[Any], ordered: bool = False) -> str:
+    """Return values as "a, b and c" (sorted unless `ordered`), or "none"."""
+    items = [str(value) for value in values]
+    if not ordered:
+        items.sort()
     if not items:
         return "none"
     if len(items) == 1:

@@ -35,7 +35,8 @@ class AvailabilityZones:
         if unresolved:
             actual += f"; {count(len(unresolved), 'subnet')} with an unresolved AZ"
         passed = len(both) >= REQUIRED_AZS
-        evidence = [] if passed else vpc_evidence(model, f"subnet AZs: {actual}")
+        note = f"subnets in {count(len(both), 'AZ')} with both tiers, {REQUIRED_AZS} expected"
+        evidence = [] if passed else vpc_evidence(model, note)
         evidence += [
             model.evidence(s.key, "AZ not resolvable") for s in unresolved if not passed
         ]

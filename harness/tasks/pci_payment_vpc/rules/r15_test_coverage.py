@@ -58,24 +58,25 @@ class TestCoverage:
     slug = "test-coverage"
 
     def check(self, ctx: RuleContext) -> Finding:
-        expected = f"unit tests asserting on {listing(TOPICS)}"
+        expected = f"unit tests asserting on {listing(TOPICS, ordered=True)}"
         files = test_files(ctx.project)
         if not files:
             return result(self.item_id, False, expected, "no jest or pytest test files")
-        found: dict[str, Evidence] = {}
+        sites: dict[str, Evidence] = {}
         for source in files:
             for topic, site in tested_topics(source).items():
-                found.setdefault(topic, site)
+                sites.setdefault(topic, site)
+        found = {topic: sites[topic] for topic in TOPICS if topic in sites}
         missing = [topic for topic in TOPICS if topic not in found]
         actual = (
             f"{len(files)} test file(s) assert on {len(found)} of {len(TOPICS)} "
-            f"topics ({listing(found)})"
+            f"topics ({listing(found, ordered=True)})"
         )
         if not missing:
             evidence = [found[topic] for topic in TOPICS]
             return result(self.item_id, True, expected, actual, evidence)
-        actual += f"; missing: {listing(missing)}"
-        note = "no assertion on " + listing(missing)
+        actual += f"; missing: {listing(missing, ordered=True)}"
+        note = "no assertion on " + listing(missing, ordered=True)
         evidence = [Evidence(file=f.path, note=note) for f in files]
         return result(self.item_id, False, expected, actual, evidence)
 

@@ -27,7 +27,7 @@ class Readme:
     slug = "readme"
 
     def check(self, ctx: RuleContext) -> Finding:
-        expected = f"a README with sections on {listing(SECTIONS)}"
+        expected = f"a README with sections on {listing(SECTIONS, ordered=True)}"
         readme = find_readme(ctx.project)
         if readme is None:
             return result(self.item_id, False, expected, "no README file")
@@ -39,16 +39,18 @@ class Readme:
                 ):
                     found[section] = heading.line
         missing = [section for section in SECTIONS if section not in found]
-        actual = f"{readme.path} covers {listing(found)}"
+        actual = f"{readme.path} covers {listing(found, ordered=True)}"
         if not missing:
             evidence = [
                 Evidence(file=readme.path, line=line, note=section)
                 for section, line in found.items()
             ]
             return result(self.item_id, True, expected, actual, evidence)
-        actual += f"; missing: {listing(missing)}"
+        actual += f"; missing: {listing(missing, ordered=True)}"
         evidence = [
-            Evidence(file=readme.path, note="no section on " + listing(missing))
+            Evidence(
+                file=readme.path, note="no section on " + listing(missing, ordered=True)
+            )
         ]
         return result(self.item_id, False, expected, actual, evidence)
 

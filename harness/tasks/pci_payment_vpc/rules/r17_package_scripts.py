@@ -23,6 +23,15 @@ TEST_RUNNER = re.compile(r"\b(jest|pytest|vitest|mocha|tox|nox)\b|\bnpm (run )?t
 JEST_COVERAGE = re.compile(r"collectCoverage\"?\s*:\s*true")
 PYTEST_COVERAGE = re.compile(r"addopts\s*=.*--cov")
 NEEDS = ("test with coverage",) + CDK_VERBS
+RUNNER_FILES = (
+    "Makefile",
+    "justfile",
+    "tox.ini",
+    "noxfile.py",
+    "tasks.py",
+    "pyproject.toml scripts",
+    "package.json",
+)
 
 
 class PackageScripts:
@@ -33,7 +42,7 @@ class PackageScripts:
         project = ctx.project
         language = _language(ctx)
         where = "package.json scripts" if language == "typescript" else "task runner"
-        expected = f"{where} commands for {listing(NEEDS)}"
+        expected = f"{where} commands for {listing(NEEDS, ordered=True)}"
 
         if language == "typescript":
             source = find_file(project, "package.json")
@@ -41,13 +50,16 @@ class PackageScripts:
         else:
             commands = task_runner_commands(project)
         if not commands:
-            return result(self.item_id, False, expected, f"no {where} commands")
+            actual = f"no {where} commands"
+            if language != "typescript":
+                actual += f" (looked for {listing(RUNNER_FILES, ordered=True)})"
+            return result(self.item_id, False, expected, actual)
         covered = _coverage_configured(project)
         found = {need: _find(need, commands, covered) for need in NEEDS}
         present = [need for need, command in found.items() if command]
         missing = [need for need, command in found.items() if not command]
         sources = sorted({c.source for c in commands})
-        actual = f"{listing(sources)} commands cover {listing(present)}"
+        actual = f"{listing(sources)} commands cover {listing(present, ordered=True)}"
         if not missing:
             evidence = [
                 Evidence(file=c.file, line=c.line, note=f"{need}: {c.name}")
@@ -55,10 +67,11 @@ class PackageScripts:
                 if c is not None
             ]
             return result(self.item_id, True, expected, actual, evidence)
-        actual += f"; missing: {listing(missing)}"
+        actual += f"; missing: {listing(missing, ordered=True)}"
         files = sorted({c.file for c in commands})
         evidence = [
-            Evidence(file=f, note="no command for " + listing(missing)) for f in files
+            Evidence(file=f, note="no command for " + listing(missing, ordered=True))
+            for f in files
         ]
         return result(self.item_id, False, expected, actual, evidence)
 
