@@ -206,3 +206,12 @@ def test_constraint_check_failure_is_info():
     assert finding.level == "info"
     assert finding.extra["harness_error"] is True
     assert "boom" in finding.message
+
+
+@pytest.mark.slow
+def test_path_metadata_silences_az_warning(cdk_stack):
+    template = copy.deepcopy(cdk_stack.template)
+    first = next(iter(template["Resources"].values()))
+    first["Metadata"] = {"aws:cdk:path": "NetworkStack/Network/Resource"}
+    stack = Stack("NetworkStack", template, cdk_stack.template_file)
+    assert [f.rule for f in lint_stack(stack, REGION)] == []
