@@ -87,6 +87,79 @@ def synth_python(
     return read_templates(outdir)
 
 
+# Runs each project's app.py in turn in one Python process, so the jsii kernel
+# starts once. Each app writes to a fresh temporary directory because
+# CDK_OUTDIR is unset, and the driver reads the templates from its cloud
+# assembly before the kernel removes that directory at exit.
+_BATCH_DRIVER = """
+import json, os, runpy, sys
+import aws_cdk
+
+
+def loaded_from(module, project):
+    files = [getattr(module, "__file__", None) or ""]
+    files += list(getattr(module, "__path__", None) or [])
+    return any(f == project or f.startswith(project + os.sep) for f in files)
+
+
+def synth(project, env):
+    saved_env, saved_path = dict(os.environ), list(sys.path)
+    os.environ.update(env)
+    os.chdir(project)
+    sys.path.insert(0, project)
+    try:
+        scope = runpy.run_path("app.py", run_name="__main__")
+        apps = [value for value in scope.values() if isinstance(value, aws_cdk.App)]
+        assembly = apps[0].synth()
+        return {"templates": {s.stack_name: s.template for s in assembly.stacks}}
+    except Exception as exc:
+        return {"error": f"{type(exc).__name__}: {exc}"}
+    finally:
+        os.environ.clear()
+        os.environ.update(saved_env)
+        sys.path[:] = saved_path
+        for name, module in list(sys.modules.items()):
+            if loaded_from(module, project):
+                del sys.modules[name]
+
+
+print(json.dumps([synth(project, env) for project, env in json.loads(sys.argv[1])]))
+"""
+
+
+def synth_python_batch(
+    projects: list[Path], tmpdir: Path, envs: list[dict[str, str]] | None = None
+) -> list[dict[str, dict]]:
+    """Synthesize several Python CDK projects in one process; return their templates.
+
+    `envs[i]` adds environment variables for project `i` only. The apps get no
+    context, so a project that needs context values needs `synth_python`.
+    """
+    envs = envs or [{} for _ in projects]
+    jobs = [
+        (str(project.resolve()), env)
+        for project, env in zip(projects, envs, strict=True)
+    ]
+    env = cdk_env(tmpdir, TMPDIR=str(tmpdir))
+    env.pop("CDK_OUTDIR")
+    result = subprocess.run(
+        [sys.executable, "-c", _BATCH_DRIVER, json.dumps(jobs)],
+        check=False,
+        cwd=tmpdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=SYNTH_TIMEOUT_SECONDS * 2,
+    )
+    assert result.returncode == 0, f"batch synthesis failed:\n{result.stderr}"
+    outcomes = json.loads(result.stdout.strip().splitlines()[-1])
+    templates = []
+    for project, outcome in zip(projects, outcomes, strict=True):
+        assert "error" not in outcome, f"synth of {project} failed: {outcome['error']}"
+        templates.append(outcome["templates"])
+    return templates
+
+
 def extract_markdown_files(markdown: str) -> dict[str, str]:
     """Extract the `## File: path` blocks of a response in the dataset's layout.
 

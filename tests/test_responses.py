@@ -25,6 +25,7 @@ from _cdk_apps import (
     scratch_dir,
     subnet_zones,
     synth_python,
+    synth_python_batch,
     synth_typescript,
     tag_map,
     type_counts,
@@ -108,15 +109,38 @@ def model_files() -> dict[str, str]:
     return extract_markdown_files(MODEL_MD.read_text())
 
 
+# Fixtures synthesized together in one process: (name, directory, environment).
+BATCH = [
+    ("renamed", "renamed", {}),
+    ("hardcoded", "lambda-hardcoded", {}),
+    ("hardcoded-5", "lambda-hardcoded", {"LAMBDA_RESERVED_CONCURRENCY": "5"}),
+    ("configurable", "lambda-configurable", {}),
+    ("configurable-7", "lambda-configurable", {"LAMBDA_RESERVED_CONCURRENCY": "7"}),
+    ("configurable-after-7", "lambda-configurable", {}),
+]
+
+
 @pytest.fixture(scope="module")
-def model(model_files, tmp_path_factory) -> dict:
-    project = write_files(model_files, tmp_path_factory.mktemp("model"))
-    return only_template(synth_python(project, project / "cdk.out"))
+def batch(model_files, tmp_path_factory) -> dict[str, dict]:
+    """Templates of the model response and of the fixtures in BATCH, by name."""
+    model_dir = write_files(model_files, tmp_path_factory.mktemp("model"))
+    projects = [model_dir] + [
+        RESPONSE_FIXTURES / directory for _, directory, _ in BATCH
+    ]
+    envs = [{}] + [env for _, _, env in BATCH]
+    results = synth_python_batch(projects, tmp_path_factory.mktemp("batch"), envs)
+    names = ["model"] + [name for name, _, _ in BATCH]
+    return {name: only_template(result) for name, result in zip(names, results)}
+
+
+@pytest.fixture(scope="module")
+def model(batch) -> dict:
+    return batch["model"]
 
 
 @functools.cache
-def fixture_template(name: str, context_json: str = "null", **env: str) -> dict:
-    """Synthesize a response fixture once per setting and return its template."""
+def context_template(name: str, context_json: str, **env: str) -> dict:
+    """Synthesize a fixture with context values once per setting, in its own process."""
     outdir = scratch_dir(f"{name}-{next(_SYNTH_NUMBERS)}")
     context = json.loads(context_json)
     return only_template(synth_python(RESPONSE_FIXTURES / name, outdir, context, **env))
@@ -374,8 +398,8 @@ def test_ts_model_matches_python_model(model, tmp_path):
 
 
 @pytest.mark.slow
-def test_renamed_differs_only_in_names(ideal, tmp_path):
-    template = only_template(synth_python(RESPONSE_FIXTURES / "renamed", tmp_path))
+def test_renamed_differs_only_in_names(ideal, batch):
+    template = batch["renamed"]
     assert count_delta(ideal, template) == {}
     assert not set(template["Resources"]) & set(ideal["Resources"])
     assert not set(template["Outputs"]) & set(ideal["Outputs"])
@@ -417,10 +441,9 @@ def test_max_azs_with_context(ideal, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("setting", [None, "5"])
-def test_lambda_hardcoded_ignores_setting(setting):
-    env = {"LAMBDA_RESERVED_CONCURRENCY": setting} if setting else {}
-    functions = lambda_functions(fixture_template("lambda-hardcoded", "null", **env))
+@pytest.mark.parametrize("name", ["hardcoded", "hardcoded-5"])
+def test_lambda_hardcoded_ignores_setting(name, batch):
+    functions = lambda_functions(batch[name])
     assert len(functions) == 1
     assert functions[0]["ReservedConcurrentExecutions"] == 100
     assert "ZipFile" in functions[0]["Code"]
@@ -428,28 +451,34 @@ def test_lambda_hardcoded_ignores_setting(setting):
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "context,env,expected",
-    [
-        (None, {}, None),
-        (None, {"LAMBDA_RESERVED_CONCURRENCY": "7"}, 7),
-        ({"lambdaReservedConcurrency": 9}, {}, 9),
-        ({"lambdaReservedConcurrency": 9}, {"LAMBDA_RESERVED_CONCURRENCY": "7"}, 7),
-    ],
+    "name,expected",
+    [("configurable", None), ("configurable-7", 7), ("configurable-after-7", None)],
 )
-def test_lambda_configurable(context, env, expected):
-    template = fixture_template("lambda-configurable", json.dumps(context), **env)
-    functions = lambda_functions(template)
+def test_lambda_configurable_from_environment(name, expected, batch):
+    functions = lambda_functions(batch[name])
     assert len(functions) == 1
     assert functions[0].get("ReservedConcurrentExecutions") == expected
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["lambda-hardcoded", "lambda-configurable"])
-def test_lambda_fixtures_keep_ideal(name, ideal):
-    template = fixture_template(name, "null")
-    delta = count_delta(ideal, template)
+@pytest.mark.parametrize(
+    "env,expected", [({}, 9), ({"LAMBDA_RESERVED_CONCURRENCY": "7"}, 7)]
+)
+def test_lambda_configurable_from_context(env, expected):
+    context = json.dumps({"lambdaReservedConcurrency": 9})
+    functions = lambda_functions(
+        context_template("lambda-configurable", context, **env)
+    )
+    assert len(functions) == 1
+    assert functions[0]["ReservedConcurrentExecutions"] == expected
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["hardcoded", "configurable"])
+def test_lambda_fixtures_keep_ideal(name, ideal, batch):
+    delta = count_delta(ideal, batch[name])
     assert delta == {"AWS::Lambda::Function": 1, "AWS::IAM::Role": 1}
-    assert set(template["Outputs"]) == IDEAL_OUTPUTS
+    assert set(batch[name]["Outputs"]) == IDEAL_OUTPUTS
 
 
 def test_fixture_unit_tests_not_collected(pytestconfig):
