@@ -207,12 +207,12 @@ def _deployability(synth: SynthResult, settings: EvalSettings):
 
 
 def _diff(ideal: Evaluation, evaluation: Evaluation, task: Task, settings: EvalSettings):
-    from harness.diff import diff_templates
+    from harness.diff import diff_templates, load_attribution
 
     result = diff_templates(
         ideal.synth.stacks,
         evaluation.synth.stacks,
-        attribution=task.attribution or None,
+        attribution=load_attribution(task.id),
         region=settings.region,
     )
     return result.to_dict()

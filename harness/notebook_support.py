@@ -24,8 +24,8 @@ logger = logging.getLogger(__name__)
 SEVERITY_COLORS = {
     "critical": "#b2182b",
     "high": "#ef8a62",
-    "medium": "#fddbc7",
-    "low": "#d1e5f0",
+    "medium": "#e6ab02",
+    "low": "#67a9cf",
 }
 # Integer codes of the verdict heatmap, in colour-map order.
 STATUS_CODES = {"pass": 0, "fail": 1, "not_applicable": 2, "error": 3}
@@ -111,7 +111,9 @@ class Run:
                     "entries": len(entries),
                     "explained": sum(bool(_items(e)) for e in entries),
                     "unexplained": sum(not _items(e) for e in entries),
-                    "explained_share": round(float(diff.get("explained_share", 0.0)), 3),
+                    "explained_share": round(
+                        float(diff.get("summary", {}).get("explained_share", 0.0)), 3
+                    ),
                 }
             )
         columns = ["response_id", "entries", "explained", "unexplained", "explained_share"]
@@ -150,16 +152,16 @@ def load_run(directory: Path) -> Run:
 
 
 def _items(entry: dict) -> list:
-    return list(entry.get("items") or entry.get("attributed_to") or [])
+    return list(entry.get("items") or [])
 
 
 def _entry_row(entry: dict) -> dict:
     return {
         "kind": entry.get("kind"),
-        "resource_type": entry.get("resource_type"),
-        "path": entry.get("path"),
-        "ideal": _short(entry.get("ideal")),
-        "model": _short(entry.get("model")),
+        "resource_type": entry.get("type"),
+        "path": entry.get("path") or entry.get("role"),
+        "ideal": _short(entry.get("ideal_value")),
+        "model": _short(entry.get("model_value")),
     }
 
 

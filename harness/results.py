@@ -134,7 +134,9 @@ def score_row(evaluation: Evaluation) -> dict:
         "synth_seconds": evaluation.timings.get("synth"),
         "cache_hit": evaluation.synth.cache_hit,
         "diff_entries": len(diff.get("entries", [])) if diff else None,
-        "diff_explained_share": diff.get("explained_share") if diff else None,
+        "diff_explained_share": diff.get("summary", {}).get("explained_share")
+        if diff
+        else None,
     }
 
 

@@ -68,7 +68,6 @@ class Task:
     rules: dict[str, Rule]
     ideal: Path | None = None
     description: str = ""
-    attribution: dict[str, Any] = field(default_factory=dict)
 
     def item(self, item_id: str) -> Item:
         for item in self.items:
