@@ -42,7 +42,7 @@ def project_files(project: Project) -> Iterator[SourceFile]:
             yield source
 
 
-def test_files(project: Project) -> list[SourceFile]:
+def find_test_files(project: Project) -> list[SourceFile]:
     """Return jest (`*.test.ts`, `*.spec.ts`) and pytest (`test_*.py`) files."""
     return [
         f

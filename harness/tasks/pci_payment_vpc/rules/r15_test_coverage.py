@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from harness._project import SourceFile
 from harness.findings import Evidence, Finding
 from harness.tasks.pci_payment_vpc._checks import listing, result
-from harness.tasks.pci_payment_vpc._files import test_files
+from harness.tasks.pci_payment_vpc._files import find_test_files
 from harness.taxonomy import RuleContext
 
 TOPICS = {
@@ -59,7 +59,7 @@ class TestCoverage:
 
     def check(self, ctx: RuleContext) -> Finding:
         expected = f"unit tests asserting on {listing(TOPICS, ordered=True)}"
-        files = test_files(ctx.project)
+        files = find_test_files(ctx.project)
         if not files:
             return result(self.item_id, False, expected, "no jest or pytest test files")
         sites: dict[str, Evidence] = {}
