@@ -446,3 +446,49 @@ def test_odd_shapes_return_errors_not_exceptions(text):
     result = synthesize_template(_project(("t.yaml", text)))
     assert result.language == "cloudformation"
     assert result.ok or result.error is not None
+
+
+SAM = """
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Handler:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      InlineCode: "def handler(event, context): return None"
+Outputs:
+  RoleArn:
+    Value: !GetAtt HandlerRole.Arn
+"""
+
+
+def test_transform_skips_reference_check():
+    result = synthesize_template(_project(("t.yaml", SAM)))
+    assert result.ok, result.error
+    assert any("AWS::Serverless-2016-10-31" in warning for warning in result.warnings)
+    assert result.stacks[0].template["Resources"]["Handler"]["Type"] == (
+        "AWS::Serverless::Function"
+    )
+
+
+def test_json_template_in_markdown():
+    markdown = (
+        "# Answer\n\n```json\n{\n"
+        '  "AWSTemplateFormatVersion": "2010-09-09",\n'
+        '  "Resources": {\n'
+        '    "Topic": {"Type": "AWS::SNS::Topic"},\n'
+        '    "Queue": {\n      "Type": "AWS::SQS::Queue"\n    }\n'
+        "  }\n}\n```\n"
+    )
+    project = project_from_markdown(markdown)
+    result = synthesize_template(project)
+    assert result.ok, result.error
+    stack = result.stacks[0]
+    source = project.files[stack.template_file]
+    markdown_lines = markdown.splitlines()
+    for logical_id, site in stack.sites.items():
+        markdown_line = source.markdown_line(site.line)
+        assert f'"{logical_id}"' in markdown_lines[markdown_line - 1]
+    assert set(stack.sites) == {"Topic", "Queue"}

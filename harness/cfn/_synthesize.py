@@ -57,10 +57,15 @@ def synthesize_template(
     chosen = choice.chosen
     result.entry = chosen.file
     data = choice.parsed.data
-    error = _shape_error(chosen, data) or _reference_error(chosen, data)
+    transforms = _transforms(data)
+    error = _shape_error(chosen, data)
+    if error is None and not transforms:
+        error = _reference_error(chosen, data)
     if error is not None:
         result.error = error
         return result
+    if transforms:
+        result.warnings.append(_transform_warning(chosen, transforms))
     normalized = normalize(data, region, account, parameters)
     result.warnings += _duplicate_warnings(chosen, choice.parsed.duplicate_resources)
     result.warnings += normalized.notes
@@ -164,6 +169,22 @@ def _reference_error(chosen: TemplateCandidate, data: Any) -> ResponseError | No
         f"{listed}{more}; declare them or fix the references",
         file=chosen.file,
         detail="\n".join(reference.describe() for reference in bad),
+    )
+
+
+def _transforms(data: dict) -> list[str]:
+    declared = data.get("Transform")
+    items = declared if isinstance(declared, list) else [declared]
+    return [str(item) for item in items if item]
+
+
+def _transform_warning(chosen: TemplateCandidate, transforms: list[str]) -> str:
+    # A transform such as AWS::Serverless-2016-10-31 creates resources (a
+    # function's role, an API's stage) that the template may refer to.
+    return (
+        f"{chosen.file} declares Transform {', '.join(transforms)}; the harness "
+        "does not expand transforms, so rules read the resources as written and "
+        "references to names the transform would create are not checked"
     )
 
 
