@@ -1,4 +1,4 @@
-"""Test helpers that synthesize the bundled CDK responses in a cold process.
+"""Test helpers that synthesize the bundled CDK responses in subprocesses.
 
 They run the real aws-cdk-lib (the venv's Python CDK, or the Node toolchain's
 esbuild and node) without the harness's synth stage, so the response fixtures
@@ -90,7 +90,7 @@ def synth_python(
 # Runs each project's app.py in turn in one Python process, so the jsii kernel
 # starts once. Each app writes to a fresh temporary directory because
 # CDK_OUTDIR is unset, and the driver reads the templates from its cloud
-# assembly before the kernel removes that directory at exit.
+# assembly, because that directory is removed when the process exits.
 _BATCH_DRIVER = """
 import json, os, runpy, sys
 import aws_cdk
@@ -130,7 +130,7 @@ print(json.dumps([synth(project, env) for project, env in json.loads(sys.argv[1]
 def synth_python_batch(
     projects: list[Path], tmpdir: Path, envs: list[dict[str, str]] | None = None
 ) -> list[dict[str, dict]]:
-    """Synthesize several Python CDK projects in one process; return their templates.
+    """Synthesize Python CDK projects in one process and return their templates.
 
     `envs[i]` adds environment variables for project `i` only. The apps get no
     context, so a project that needs context values needs `synth_python`.
@@ -164,7 +164,7 @@ def extract_markdown_files(markdown: str) -> dict[str, str]:
     """Extract the `## File: path` blocks of a response in the dataset's layout.
 
     A block opened with an info string (```ts) may contain nested fences, as a
-    README block does; a bare fence closes the innermost open one.
+    README block does, and a bare fence closes the innermost open one.
     """
     files: dict[str, str] = {}
     lines = markdown.splitlines()
@@ -201,8 +201,8 @@ def write_files(files: dict[str, str], directory: Path) -> Path:
 def require_node_toolchain() -> Path:
     """Return the toolchain's node_modules, or skip when it or node is missing.
 
-    `IAC_HARNESS_NODE_MODULES` names the directory, as for the harness; else the
-    directory that `iac-harness setup` installed is used.
+    `IAC_HARNESS_NODE_MODULES` names the directory, as for the harness. Without
+    it, the directory that `iac-harness setup` installed is used.
     """
     if shutil.which("node") is None:
         pytest.skip("node is not installed")
