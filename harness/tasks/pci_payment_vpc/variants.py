@@ -406,7 +406,7 @@ def make_variant(item_id: str, ideal_dir: Path, out_dir: Path) -> Path:
 
 
 def make_all_variants(ideal_dir: Path, out_dir: Path) -> dict[str, Path]:
-    """Write one variant per item under `out_dir` as `item-<id>`; map id to directory."""
+    """Write each item's variant to `out_dir/item-<id>` and return them by item id."""
     out_dir.mkdir(parents=True, exist_ok=True)
     return {
         item_id: make_variant(item_id, ideal_dir, out_dir / f"item-{item_id}")
