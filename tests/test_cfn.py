@@ -77,14 +77,17 @@ def test_short_forms_become_long_form():
     data = parse_text(textwrap.dedent(SHORT_FORMS)).data
     vpc = data["Resources"]["Vpc"]["Properties"]
     subnet = data["Resources"]["Subnet"]["Properties"]
+
     assert data["AWSTemplateFormatVersion"] == "2010-09-09"
     assert data["Conditions"]["IsProd"] == {"Fn::Equals": [{"Ref": "Env"}, "prod"]}
     assert data["Conditions"]["NotProd"] == {"Fn::Not": [{"Condition": "IsProd"}]}
+
     assert vpc["CidrBlock"] == {"Fn::FindInMap": ["Sizes", {"Ref": "Env"}, "Cidr"]}
     assert vpc["Tags"][0]["Value"] == {"Fn::Sub": "${Env}-vpc"}
     assert vpc["Tags"][1]["Value"] == {
         "Fn::Sub": ["${Name}-x", {"Name": {"Ref": "AWS::StackName"}}]
     }
+
     assert subnet["AvailabilityZone"] == {"Fn::Select": [0, {"Fn::GetAZs": ""}]}
     assert subnet["CidrBlock"] == {
         "Fn::Select": [1, {"Fn::Cidr": [{"Fn::GetAtt": ["Vpc", "CidrBlock"]}, 4, 8]}]
@@ -92,12 +95,14 @@ def test_short_forms_become_long_form():
     assert subnet["Ipv6CidrBlock"] == {
         "Fn::Select": [0, {"Fn::Split": [",", {"Fn::ImportValue": "shared-ipv6"}]}]
     }
+
     tags = [tag["Value"] for tag in subnet["Tags"]]
     assert tags[0] == {
         "Fn::Join": ["-", ["a", {"Fn::GetAtt": ["Vpc", "DefaultNetworkAcl"]}]]
     }
     assert tags[1] == {"Fn::If": ["IsProd", "yes-prod", {"Ref": "AWS::NoValue"}]}
     assert tags[2] == {"Fn::Base64": "text"}
+
     included = data["Resources"]["Macro"]["Metadata"]["Included"]
     assert included == {
         "Fn::Transform": {
@@ -492,3 +497,16 @@ def test_json_template_in_markdown():
         markdown_line = source.markdown_line(site.line)
         assert f'"{logical_id}"' in markdown_lines[markdown_line - 1]
     assert set(stack.sites) == {"Topic", "Queue"}
+
+
+def test_deep_nesting_is_invalid_template():
+    depth = 900
+    value = "[" * depth + "1" + "]" * depth
+    text = '{"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"A": {"Type": '
+    text += '"AWS::SNS::Topic", "Properties": {"Tags": ' + value + "}}}}"
+    result = synthesize_template(_project(("t.json", text)))
+    assert result.error is not None
+    assert result.error.error_class in (
+        ErrorClass.INVALID_TEMPLATE,
+        ErrorClass.SYNTAX_ERROR,
+    )

@@ -91,16 +91,16 @@ def _walk(path: str, value: Any, names: _Names, local: set[str]) -> list[BadRefe
         return []
     found = []
     for key, item in value.items():
-        here = f"{path}.{key}"
-        found += _check_one(here, key, item, names, local)
+        child_path = f"{path}.{key}"
+        found += _check_one(child_path, key, item, names, local)
         if key == "Fn::Sub" and isinstance(item, list) and len(item) == 2:
             variables = set(item[1]) if isinstance(item[1], dict) else set()
-            found += _walk(here, item[1], names, local)
-            found += _sub_references(here, item[0], names, local | variables)
+            found += _walk(child_path, item[1], names, local)
+            found += _sub_references(child_path, item[0], names, local | variables)
             continue
         if key == "DependsOn":
             continue
-        found += _walk(here, item, names, local)
+        found += _walk(child_path, item, names, local)
     return found
 
 

@@ -39,8 +39,7 @@ def synthesize_template(
 
     `settings` may be any object with `region` and `account` attributes
     (defaults us-east-1 and 123456789012); `parameters` overrides parameter
-    Defaults. Never raises for a fault of the response: it returns a
-    SynthResult whose `error` is set.
+    Defaults. A fault of the response is returned in `error`, not raised.
     """
     region = getattr(settings, "region", None) or DEFAULT_REGION
     account = getattr(settings, "account", None) or DEFAULT_ACCOUNT
@@ -57,16 +56,24 @@ def synthesize_template(
     chosen = choice.chosen
     result.entry = chosen.file
     data = choice.parsed.data
-    transforms = _transforms(data)
-    error = _shape_error(chosen, data)
-    if error is None and not transforms:
-        error = _reference_error(chosen, data)
+    try:
+        transforms = _transforms(data)
+        error = _shape_error(chosen, data)
+        if error is None and not transforms:
+            error = _reference_error(chosen, data)
+        if error is None:
+            normalized = normalize(data, region, account, parameters)
+    except RecursionError:
+        error = ResponseError(
+            ErrorClass.INVALID_TEMPLATE,
+            f"{chosen.file} is nested too deeply to read",
+            file=chosen.file,
+        )
     if error is not None:
         result.error = error
         return result
     if transforms:
         result.warnings.append(_transform_warning(chosen, transforms))
-    normalized = normalize(data, region, account, parameters)
     result.warnings += _duplicate_warnings(chosen, choice.parsed.duplicate_resources)
     result.warnings += normalized.notes
     result.context = {"region": region, "account": account}

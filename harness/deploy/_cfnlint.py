@@ -47,8 +47,8 @@ def render(template: dict[str, Any]) -> str:
 def lint_stack(stack: Stack, region: str) -> list[DeployFinding]:
     """Return one DeployFinding per cfn-lint match on the stack's template.
 
-    If cfn-lint itself raises, the result is one level-info finding that says
-    so, because a crash of the linter is no fault of the response.
+    If cfn-lint itself raises, the result is one level-info finding that
+    reports it, because a crash of the linter is no fault of the response.
     """
     try:
         matches = lint(render(stack.template), config=ManualArgs(regions=[region]))
