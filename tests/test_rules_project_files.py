@@ -25,12 +25,14 @@ def project(files: dict[str, str]) -> Project:
 
 def test_headings_skip_fenced_code():
     text = "# Title\n```bash\n# not a heading\n```\n~~~\n## nor this\n~~~\n## Cost\n"
-    assert [(h.text, h.line) for h in headings(text)] == [("Title", 1), ("Cost", 8)]
+    found = [(h.text, h.line, h.level) for h in headings(text)]
+    assert found == [("Title", 1, 1), ("Cost", 8, 2)]
 
 
 def test_setext_headings():
     text = "Architecture\n============\n\nTesting\n-------\ntext\n"
-    assert [h.text for h in headings(text)] == ["Architecture", "Testing"]
+    found = [(h.text, h.level) for h in headings(text)]
+    assert found == [("Architecture", 1), ("Testing", 2)]
 
 
 def test_atx_heading_closing_hashes():

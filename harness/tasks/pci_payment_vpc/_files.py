@@ -22,6 +22,7 @@ _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 class Heading:
     text: str
     line: int
+    level: int
 
 
 @dataclass(frozen=True)
@@ -90,9 +91,10 @@ def headings(text: str) -> list[Heading]:
             continue
         atx = _ATX_HEADING.match(line)
         if atx:
-            result.append(Heading(atx.group(2), index + 1))
+            result.append(Heading(atx.group(2), index + 1, len(atx.group(1))))
         elif _is_setext(lines, index):
-            result.append(Heading(line.strip(), index + 1))
+            level = 1 if lines[index + 1].strip().startswith("=") else 2
+            result.append(Heading(line.strip(), index + 1, level))
     return result
 
 

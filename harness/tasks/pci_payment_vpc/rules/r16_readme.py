@@ -7,7 +7,7 @@ import re
 
 from harness.findings import Evidence, Finding
 from harness.tasks.pci_payment_vpc._checks import listing, result
-from harness.tasks.pci_payment_vpc._files import find_readme, headings
+from harness.tasks.pci_payment_vpc._files import Heading, find_readme, headings
 from harness.taxonomy import RuleContext
 
 # Each pattern matches at the start of a word of a heading, so "Testing"
@@ -32,7 +32,7 @@ class Readme:
         if readme is None:
             return result(self.item_id, False, expected, "no README file")
         found: dict[str, int] = {}
-        for heading in headings(readme.text):
+        for heading in _section_headings(readme.text):
             for section, pattern in SECTIONS.items():
                 if section not in found and re.search(
                     pattern, heading.text, re.IGNORECASE
@@ -53,6 +53,15 @@ class Readme:
             )
         ]
         return result(self.item_id, False, expected, actual, evidence)
+
+
+def _section_headings(text: str) -> list[Heading]:
+    """Return the headings, without a leading level-1 title: a title such as
+    "PCI DSS payment network" names the project, not a section."""
+    found = headings(text)
+    if found and found[0].level == 1:
+        return found[1:]
+    return found
 
 
 RULE = Readme()
