@@ -479,3 +479,10 @@ ODD_TEMPLATES = [
 def test_odd_templates_do_not_break_checks(template):
     findings = check_constraints(_stack(template), "us-east-1")
     assert not [f for f in findings if f.extra.get("harness_error")]
+
+
+def test_unknown_region_is_config_error():
+    from harness.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="mars-1"):
+        check_deployability([_stack(_template({"Vpc": VPC}))], "mars-1")

@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 import time
 
+from cfnlint.helpers import REGIONS
+
 from harness._synth_result import Stack
 from harness.deploy import _limits, _names, _network
 from harness.deploy._cfnlint import (
@@ -18,6 +20,7 @@ from harness.deploy._cfnlint import (
     lint_stack,
 )
 from harness.deploy._view import Constraint, TemplateView, Violation
+from harness.errors import ConfigError
 from harness.findings import DeployFinding
 
 logger = logging.getLogger(__name__)
@@ -43,7 +46,11 @@ __all__ = [
 
 
 def check_deployability(stacks: list[Stack], region: str) -> list[DeployFinding]:
-    """Return cfn-lint and API-constraint findings for every stack, in stack order."""
+    """Return cfn-lint and API-constraint findings for every stack, in stack order.
+
+    Raises ConfigError when cfn-lint does not know `region`.
+    """
+    _check_region(region)
     findings: list[DeployFinding] = []
     for stack in stacks:
         started = time.perf_counter()
@@ -57,6 +64,14 @@ def check_deployability(stacks: list[Stack], region: str) -> list[DeployFinding]
             time.perf_counter() - linted,
         )
     return findings
+
+
+def _check_region(region: str) -> None:
+    if region not in REGIONS:
+        raise ConfigError(
+            f"invalid region {region!r}: cfn-lint has no data for it; use one of "
+            f"{', '.join(sorted(REGIONS))}"
+        )
 
 
 def check_constraints(stack: Stack, region: str) -> list[DeployFinding]:
