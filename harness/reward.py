@@ -1,9 +1,9 @@
 """Reward functions for reinforcement learning: a response's score as a number in [0, 1].
 
-`reward` scores one markdown response; `make_reward_func` builds a function
-with the signature that trainers such as TRL's GRPOTrainer call
-(`reward_func(completions, **kwargs) -> list[float]`). The ideal's evaluation
-is computed once per process and reused by every call.
+`reward` scores one markdown response. `make_reward_func` builds a function
+of the shape `reward_func(completions, **kwargs) -> list[float]`, which is how
+trainers such as TRL's GRPOTrainer call their reward functions. The ideal's
+evaluation is computed once per process and reused by every call.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def reward(
 
     A response that produces no templates gets 0.0. When the harness itself
     fails, `on_harness_error` decides: raise RewardError, return 0.0, or
-    return None (which TRL treats as a missing reward in recent versions).
+    return None for a trainer that accepts a missing reward.
     `ideal` None uses the task's bundled ideal.
     """
     from harness.ingest import ingest_text

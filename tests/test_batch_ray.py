@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pandas as pd
 import pytest
 from batch_support import IDEAL_DIR, MODEL_MARKDOWN
@@ -26,23 +29,32 @@ def responses(tmp_path_factory):
     return [str(root), str(IDEAL_DIR), str(MODEL_MARKDOWN)]
 
 
-def test_ray_matches_local_executor(responses, tmp_path):
+@pytest.fixture(scope="module")
+def ray_instance():
+    """Start one local Ray instance for the module; its workers can import tests/."""
     import ray
 
+    tests_dir = str(Path(__file__).resolve().parent)
+    python_path = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [tests_dir, python_path]))
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield ray
+    ray.shutdown()
+    if python_path is None:
+        os.environ.pop("PYTHONPATH")
+    else:
+        os.environ["PYTHONPATH"] = python_path
+
+
+def test_ray_matches_local_executor(responses, tmp_path, ray_instance):
     results = {}
     for executor in ("local", "ray"):
-        if executor == "ray":
-            ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-        try:
-            results[executor] = evaluate_batch(
-                responses,
-                run_dir=tmp_path / executor,
-                ideal=IDEAL_DIR,
-                options=BatchOptions(jobs=2, executor=executor),
-            )
-        finally:
-            if executor == "ray":
-                ray.shutdown()
+        results[executor] = evaluate_batch(
+            responses,
+            run_dir=tmp_path / executor,
+            ideal=IDEAL_DIR,
+            options=BatchOptions(jobs=2, executor=executor),
+        )
 
     local, remote = results["local"], results["ray"]
     assert remote.progress.harness_errors == 0
@@ -56,6 +68,28 @@ def test_ray_matches_local_executor(responses, tmp_path):
         assert (tmp_path / "local" / name).read_text() == (
             tmp_path / "ray" / name
         ).read_text()
+
+
+def test_ray_timeout_and_crash_recorded(tmp_path, ray_instance):
+    from batch_support import TOY_TASK, toy_evaluate
+
+    texts = {
+        "hang": "## File: app.py\n\n```python\n# TOY:HANG\n```\n",
+        "crash": "## File: app.py\n\n```python\n# TOY:CRASH\n```\n",
+        "fine": "## File: app.py\n\n```python\n# TOY:FAIL=2\n```\n",
+    }
+    result = evaluate_batch(
+        texts=texts,
+        run_dir=tmp_path / "run",
+        task=TOY_TASK,
+        evaluator=toy_evaluate,
+        options=BatchOptions(jobs=2, executor="ray", timeout=5),
+    )
+    scores = result.scores.set_index("response_id")
+    assert scores.loc["hang", "error_class"] == "timeout"
+    assert scores.loc["crash", "error_class"] == "harness_error"
+    assert scores.loc["crash", "outcome"] == "harness_error"
+    assert scores.loc["fine", "outcome"] == "fail"
 
 
 def test_ray_missing_names_extra(monkeypatch):

@@ -49,7 +49,8 @@ class RayPool:
 
     NOTE: the per-worker memory limit is not enforced here, because Ray's own
     memory monitor kills tasks on memory pressure, and such a kill is recorded
-    as out_of_memory.
+    as out_of_memory. A cancelled task's worker is killed by Ray, but a
+    synthesis subprocess it started may run on until its own timeout.
     """
 
     def __init__(self, setup: WorkerSetup, limits: PoolLimits) -> None:
@@ -73,9 +74,10 @@ class RayPool:
 
     def _run(self, pending: deque[ResponseSpec], on_result: OnResult) -> None:
         ray = self.ray
-        remote = ray.remote(num_cpus=1, max_calls=self.limits.max_tasks_per_child)(
-            _evaluate_remote
-        )
+        # No retries: a response that crashes its worker is recorded, as locally.
+        remote = ray.remote(
+            num_cpus=1, max_calls=self.limits.max_tasks_per_child, max_retries=0
+        )(_evaluate_remote)
         setup_ref = ray.put(self.setup)
         running: dict[Any, tuple[ResponseSpec, float]] = {}
         while pending or running:

@@ -24,6 +24,7 @@ from harness.batch._inputs import (
     spec_from_text,
 )
 from harness.batch._pool import LocalPool, PoolLimits
+from harness.batch._record import BatchProgress, Recorder, split_duplicates
 from harness.batch._single import evaluate_ideal_project, resolve
 from harness.batch._store import RunStore, resume_key
 from harness.batch._summary import render_summary
@@ -31,7 +32,6 @@ from harness.batch._worker import (
     Evaluator,
     WorkerSetup,
     default_evaluator,
-    response_info,
 )
 from harness.errors import ConfigError
 from harness.evaluation import Evaluation
@@ -45,50 +45,6 @@ logger = logging.getLogger(__name__)
 
 Executor = Literal["local", "ray"]
 EXECUTORS: tuple[str, ...] = ("local", "ray")
-
-
-@dataclass
-class BatchProgress:
-    """Counts of a running batch, passed to the progress callback after each result."""
-
-    total: int
-    reused: int = 0
-    evaluated: int = 0
-    passed: int = 0
-    failed: int = 0
-    model_errors: int = 0
-    harness_errors: int = 0
-    last_id: str | None = None
-
-    @property
-    def done(self) -> int:
-        return self.reused + self.evaluated
-
-    @property
-    def model_failures(self) -> int:
-        """Responses that failed an item or produced no templates (outcomes fail, model_error)."""
-        return self.failed + self.model_errors
-
-    def count(self, outcome: str) -> None:
-        if outcome == "pass":
-            self.passed += 1
-        elif outcome == "fail":
-            self.failed += 1
-        elif outcome == "model_error":
-            self.model_errors += 1
-        else:
-            self.harness_errors += 1
-
-    def to_dict(self) -> dict:
-        return {
-            "total": self.total,
-            "reused": self.reused,
-            "evaluated": self.evaluated,
-            "pass": self.passed,
-            "fail": self.failed,
-            "model_error": self.model_errors,
-            "harness_error": self.harness_errors,
-        }
 
 
 @dataclass
@@ -194,10 +150,10 @@ def evaluate_batch(
         ideal=ideal_eval.to_dict() if ideal_eval else None,
         evaluator=evaluator,
     )
-    todo, copies = _split_duplicates(
+    todo, copies = split_duplicates(
         [spec for spec in specs if spec.id not in reused], options.deduplicate
     )
-    record = _Recorder(store, keys, files, progress, on_progress, copies)
+    record = Recorder(store, keys, files, progress, on_progress, copies)
     logger.info(
         "batch: %d responses, %d reused, %d to evaluate with %s executor, %d jobs",
         len(specs),
@@ -223,73 +179,6 @@ def evaluate_batch(
         result.wall_seconds,
     )
     return result
-
-
-def _split_duplicates(
-    specs: list[ResponseSpec], deduplicate: bool
-) -> tuple[list[ResponseSpec], dict[str, list[ResponseSpec]]]:
-    """Return the specs to evaluate and, per evaluated id, the specs that copy its result."""
-    if not deduplicate:
-        return specs, {}
-    leaders: dict[str, ResponseSpec] = {}
-    copies: dict[str, list[ResponseSpec]] = {}
-    for spec in specs:
-        leader = leaders.setdefault(spec.content_hash, spec)
-        if leader is not spec:
-            copies.setdefault(leader.id, []).append(spec)
-    return list(leaders.values()), copies
-
-
-class _Recorder:
-    """Store each finished result, and its copies for responses with equal content."""
-
-    def __init__(
-        self,
-        store: RunStore,
-        keys: dict[str, str],
-        files: dict[str, str],
-        progress: BatchProgress,
-        on_progress: Callable[[BatchProgress], None] | None,
-        copies: dict[str, list[ResponseSpec]],
-    ) -> None:
-        self.store = store
-        self.keys = keys
-        self.files = files
-        self.progress = progress
-        self.on_progress = on_progress
-        self.copies = copies
-
-    def __call__(
-        self, spec: ResponseSpec, evaluation: Evaluation, seconds: float
-    ) -> None:
-        self._store(spec, evaluation, seconds, None)
-        for duplicate in self.copies.get(spec.id, []):
-            self._store(duplicate, _copy_for(evaluation, duplicate), 0.0, spec.id)
-
-    def _store(
-        self,
-        spec: ResponseSpec,
-        evaluation: Evaluation,
-        seconds: float,
-        copy_of: str | None,
-    ) -> None:
-        entry = self.store.write(evaluation, self.keys[spec.id], seconds, copy_of)
-        self.files[spec.id] = entry.file
-        self.progress.evaluated += 1
-        self.progress.count(evaluation.outcome)
-        self.progress.last_id = spec.id
-        if self.on_progress:
-            self.on_progress(self.progress)
-
-
-def _copy_for(evaluation: Evaluation, spec: ResponseSpec) -> Evaluation:
-    """Return `evaluation` as the result of `spec`, which has the same content."""
-    copy = Evaluation.from_dict(evaluation.to_dict())
-    copy.response = response_info(spec)
-    copy.project = spec.project
-    copy.synth.cache_hit = True
-    copy.timings = {}
-    return copy
 
 
 def _open_store(run_dir: Path | str | None, resume: bool) -> RunStore:
