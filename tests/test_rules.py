@@ -9,6 +9,8 @@ from __future__ import annotations
 import pytest
 from rule_fixture_support import evidence_names, rule_fixtures
 
+from harness._synth_result import SynthResult
+from harness.errors import ErrorClass, ResponseError
 from harness.findings import Status
 from harness.tasks.pci_payment_vpc import TASK
 
@@ -26,6 +28,18 @@ def test_rule_on_fixture(fixture):
     assert finding.status is Status(fixture.expect["status"]), finding
     assert evidence_names(finding) == fixture.expect.get("evidence", [])
     assert list(finding.consequence_of) == fixture.expect.get("consequence_of", [])
+
+
+def test_lambda_rule_failed_resynthesis_is_error():
+    fixture = next(
+        f for f in FIXTURES if f.name == "r18_lambda_reserved_concurrency/pass"
+    )
+    ctx = fixture.context()
+    error = ResponseError(ErrorClass.APP_EXCEPTION, "int() argument must be a string")
+    ctx.resynth = lambda env, context: SynthResult("python", "app.py", error=error)
+    finding = TASK.rules["18"].check(ctx)
+    assert finding.status is Status.ERROR
+    assert "failed: int() argument must be a string" in finding.message
 
 
 @pytest.mark.parametrize("fixture", FIXTURES, ids=[f.name for f in FIXTURES])

@@ -15,9 +15,9 @@ class SubnetOutputs:
         model = ctx.model
         subnets = model.public_subnets + model.private_subnets
         expected = f"outputs giving all {count(len(subnets), 'subnet ID')}"
-        given = [s for s in subnets if any(o.names(s.key) for o in model.outputs)]
-        missing = [s for s in subnets if s not in given]
-        actual = f"outputs give {len(given)} of {count(len(subnets), 'subnet ID')}"
+        in_outputs = [s for s in subnets if any(o.names(s.key) for o in model.outputs)]
+        missing = [s for s in subnets if s not in in_outputs]
+        actual = f"outputs give {len(in_outputs)} of {count(len(subnets), 'subnet ID')}"
         if subnets and not missing:
             return result(self.item_id, True, expected, actual)
         evidence = [

@@ -20,6 +20,10 @@ from harness.template import LambdaFunction, TemplateModel, render
 
 ENV_VAR = "LAMBDA_RESERVED_CONCURRENCY"
 CONTEXT_KEY = "lambdaReservedConcurrency"
+NO_RESYNTH = (
+    f"not checked: the response cannot be synthesized again with {ENV_VAR} set "
+    "(a CloudFormation template has no app to rerun)"
+)
 SETTING = 37
 # Construct IDs that aws-cdk-lib gives the functions of its own providers:
 # `Custom::...Provider` and singleton functions named by a 32-digit hex UUID.
@@ -45,7 +49,7 @@ class LambdaReservedConcurrency:
                 self.item_id,
                 Status.ERROR,
                 expected,
-                message="cannot synthesize again to vary the setting; rerun with synthesis enabled",
+                message=NO_RESYNTH,
             )
         second = ctx.resynth({ENV_VAR: str(SETTING)}, {CONTEXT_KEY: SETTING})
         if not second.ok:
@@ -56,26 +60,42 @@ class LambdaReservedConcurrency:
                 expected,
                 message=f"synthesis with {ENV_VAR}={SETTING} failed: {reason}",
             )
-        configured = TemplateModel(second.stacks, ctx.model.region, ctx.model.account)
-        set_values = {
+
+        configured = TemplateModel.from_synth(
+            second, ctx.model.region, ctx.model.account
+        )
+        with_setting = {
             f.key: f.reserved_concurrency for f in configured.lambda_functions
         }
-        evidence: list[Evidence] = []
-        for function in functions:
-            problem = _problem(function, set_values.get(function.key, "absent"))
-            if problem:
-                evidence.append(
-                    ctx.model.evidence(
-                        function.key, problem, "ReservedConcurrentExecutions"
-                    )
-                )
-        hard_coded = [f for f in functions if f.reserved_concurrency is not None]
-        actual = (
-            f"{count(len(functions), 'function')}; unset: "
-            f"{listing(render(f.reserved_concurrency) for f in hard_coded) if hard_coded else 'absent'}"
-            f"; with {SETTING}: {listing({render(v) for v in set_values.values()})}"
-        )
+        evidence = _evidence(ctx.model, functions, with_setting)
+        actual = _describe(functions, with_setting)
         return result(self.item_id, not evidence, expected, actual, evidence)
+
+
+def _evidence(
+    model: TemplateModel, functions: list[LambdaFunction], with_setting: dict
+) -> list[Evidence]:
+    evidence = []
+    for function in functions:
+        problem = _problem(function, with_setting.get(function.key, "absent"))
+        if problem:
+            path = "ReservedConcurrentExecutions"
+            evidence.append(model.evidence(function.key, problem, path))
+    return evidence
+
+
+def _describe(functions: list[LambdaFunction], with_setting: dict) -> str:
+    """Return text such as "2 functions; unset: absent; with 37: 37"."""
+    unset = {_text(f.reserved_concurrency) for f in functions}
+    configured = {_text(with_setting.get(f.key)) for f in functions}
+    return (
+        f"{count(len(functions), 'function')}; unset: {listing(unset)}; "
+        f"with {SETTING}: {listing(configured)}"
+    )
+
+
+def _text(value: object) -> str:
+    return "absent" if value is None else render(value)
 
 
 def _own_functions(model: TemplateModel) -> list[LambdaFunction]:
