@@ -51,3 +51,10 @@ def test_synth_rejects_bad_context(cli, tmp_path):
     )
     assert result.exit_code != 0
     assert "KEY=VALUE" in str(result.exception) + result.output
+
+
+def test_synth_prints_bracketed_text(cli, tmp_path):
+    fixture = str(BROKEN / "ts_annotation_error")
+    result = runner.invoke(cli, ["synth", fixture, "-o", str(tmp_path), "--no-cache"])
+    assert result.exit_code == 1
+    assert "[error at /Network]" in result.output.replace("\n", " ")

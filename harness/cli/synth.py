@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from harness._synth_result import SynthResult
@@ -102,12 +103,13 @@ def _print(result: SynthResult, output: Path) -> None:
     if result.stacks:
         console.print(_stacks_table(result))
     for warning in result.warnings:
-        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+        console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
     if result.error is not None:
         error = result.error
         where = f" ({error.file}:{error.line})" if error.file else ""
         err_console.print(
-            f"[bold red]{error.error_class.value}[/]{where}: {error.message}",
+            f"[bold red]{error.error_class.value}[/]{escape(where)}: "
+            f"{escape(error.message)}",
             highlight=False,
         )
         return
@@ -116,7 +118,7 @@ def _print(result: SynthResult, output: Path) -> None:
 
 
 def _stacks_table(result: SynthResult) -> Table:
-    table = Table(title=f"{result.language} app {result.entry}")
+    table = Table(title=escape(f"{result.language} app {result.entry}"))
     table.add_column("stack")
     table.add_column("template")
     table.add_column("resources", justify="right")
