@@ -239,6 +239,13 @@ def test_tiers_from_default_routes(pci):
     }
 
 
+def test_default_routes_per_route_table(pci):
+    targets = sorted(r.target_kind for r in pci.default_routes.values())
+    assert targets == ["internet_gateway"] * 3 + ["nat_gateway"] * 3
+    for subnet in pci.subnets:
+        assert pci.default_routes[subnet.route_table] == subnet.default_route
+
+
 def test_subnet_without_route_table_is_isolated():
     model = model_of({"A": subnet("us-east-1a")})
     assert model.subnets[0].tier == "isolated"

@@ -118,12 +118,18 @@ def _target_kind(model: TemplateModel, kind: str, target: Any) -> str:
     return kind
 
 
-def subnets(model: TemplateModel) -> list[Subnet]:
-    tables = _subnet_route_tables(model)
+def default_routes(model: TemplateModel) -> dict[Key, Route]:
+    """Map each route table to its 0.0.0.0/0 route (the first by logical ID)."""
     defaults: dict[Key, Route] = {}
     for route in sorted(model.routes, key=lambda item: item.key):
         if route.route_table and route.destination == DEFAULT_ROUTE:
             defaults.setdefault(route.route_table, route)
+    return defaults
+
+
+def subnets(model: TemplateModel) -> list[Subnet]:
+    tables = _subnet_route_tables(model)
+    defaults = model.default_routes
     result = []
     for r in model.resources("AWS::EC2::Subnet"):
         table = tables.get(r.key)

@@ -172,6 +172,11 @@ class TemplateModel:
         return _build.routes(self)
 
     @cached_property
+    def default_routes(self) -> dict[Key, Route]:
+        """Return the IPv4 default route of each route table that has one."""
+        return _build.default_routes(self)
+
+    @cached_property
     def subnets(self) -> list[Subnet]:
         return _build.subnets(self)
 
