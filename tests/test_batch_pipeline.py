@@ -1,6 +1,6 @@
 """A batch of 60+ responses through the real pipeline, with aggregates checked.
 
-The batch holds the single-flaw variants of the ideal, the bundled ideal and
+The batch contains the single-flaw variants of the ideal, the bundled ideal and
 model responses, the corpus responses (when the corpus is present), and a
 JSONL of samples from three models on two prompts. The aggregates are
 recomputed here from the stored Evaluation documents and compared.
@@ -158,7 +158,7 @@ def test_batch_duplicates_are_copied(batch_result):
     index = [json.loads(line) for line in (batch_result.run_dir / "index.jsonl").open()]
     samples = [entry for entry in index if entry["id"].startswith("model-")]
     evaluated = [entry for entry in samples if not entry.get("copy_of")]
-    # The JSONL holds 30 rows made of 4 distinct texts, so at most 4 are evaluated.
+    # The JSONL contains 30 rows made of 4 distinct texts, so at most 4 are evaluated.
     assert len(samples) == 30
     assert len(evaluated) <= 4
 

@@ -31,13 +31,18 @@ def responses(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def ray_instance():
-    """Start one local Ray instance for the module; its workers can import tests/."""
+    """Start one local Ray instance for the module, whose workers can import tests/."""
     import ray
 
     tests_dir = str(Path(__file__).resolve().parent)
     python_path = os.environ.get("PYTHONPATH")
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [tests_dir, python_path]))
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    ray.init(
+        num_cpus=2,
+        include_dashboard=False,
+        log_to_driver=False,
+        _node_ip_address="127.0.0.1",
+    )
     yield ray
     ray.shutdown()
     if python_path is None:

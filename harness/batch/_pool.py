@@ -228,10 +228,12 @@ def message_to_evaluation(
     error_class = (
         ErrorClass.OUT_OF_MEMORY if status == "memory" else ErrorClass.HARNESS_ERROR
     )
-    logger.error("evaluating response %s failed: %s", spec.id, payload)
+    first_line = payload.splitlines()[0] if payload else "no detail"
+    logger.error("evaluating response %s failed: %s", spec.id, first_line)
+    logger.debug("evaluating response %s failed:\n%s", spec.id, payload)
     error = ResponseError(
         error_class,
-        f"the evaluation of response {spec.id} failed: {payload.splitlines()[0]}",
+        f"the evaluation of response {spec.id} failed: {first_line}",
         detail=payload,
     )
     return failed_evaluation(spec, setup.settings, error)

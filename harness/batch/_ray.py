@@ -63,8 +63,12 @@ class RayPool:
         ray = self.ray
         started_here = not ray.is_initialized()
         if started_here:
+            # A local instance listens on loopback only, not on the host's address.
             ray.init(
-                num_cpus=self.limits.jobs, include_dashboard=False, log_to_driver=False
+                num_cpus=self.limits.jobs,
+                include_dashboard=False,
+                log_to_driver=False,
+                _node_ip_address="127.0.0.1",
             )
         try:
             self._run(deque(specs), on_result)

@@ -285,7 +285,7 @@ def _make_pool(setup: WorkerSetup, settings: EvalSettings, options: BatchOptions
 
         return RayPool(setup, limits)
     raise ConfigError(
-        f"unknown executor {options.executor!r}; choose one of {', '.join(EXECUTORS)}"
+        f"invalid executor {options.executor!r}; choose one of {', '.join(EXECUTORS)}"
     )
 
 

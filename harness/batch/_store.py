@@ -73,7 +73,7 @@ class IndexEntry:
 
 
 class RunStore:
-    """Reads and writes one run directory; only the batch's parent process writes."""
+    """Reader and writer of one run directory. Only the batch's parent process writes."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
