@@ -47,7 +47,7 @@ class Token:
 
     `text` renders it (`${LogicalId}` for each reference it contains) and
     `refs` keeps the resource references inside it, so a joined list of subnet
-    IDs still says which subnets it names.
+    IDs still records which subnets it contains.
     """
 
     text: str
