@@ -189,7 +189,7 @@ def _run_rules(
     from harness.rules_engine import run_rules
     from harness.template import TemplateModel
 
-    model = TemplateModel(synth.stacks, region=settings.region, account=settings.account)
+    model = TemplateModel.from_synth(synth, settings.region, settings.account)
     resynth = None
     if synth.ok and synth.language in ("typescript", "python"):
 
