@@ -209,3 +209,11 @@ def test_timeout_kills_process_group(tmp_path):
     assert result.error is not None
     assert result.error.error_class is ErrorClass.TIMEOUT
     assert _processes_with("sleep 31337") == []
+
+
+def test_python_relative_asset_path(tmp_path):
+    require_toolchain()
+    result = synth_fixture(FIXTURES / "py_relative_asset", tmp_path, use_cache=False)
+    assert result.error is None, result.error
+    types = [r["Type"] for r in result.stacks[0].template["Resources"].values()]
+    assert "AWS::Lambda::Function" in types
