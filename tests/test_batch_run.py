@@ -329,3 +329,12 @@ def test_batch_copies_duplicate_content(tmp_path):
     assert [f.status.value for f in copy.findings] == ["pass", "fail", "pass"]
     scores = result.scores.set_index("response_id")
     assert scores.loc["second", "score"] == scores.loc["first", "score"]
+
+
+def test_batch_exports_resolve():
+    import harness.batch
+
+    for name in harness.batch.__all__:
+        assert getattr(harness.batch, name) is not None, name
+    with pytest.raises(AttributeError, match="no attribute 'missing'"):
+        harness.batch.missing  # noqa: B018
