@@ -76,3 +76,12 @@ def test_fresh_install_with_npm_ci(tmp_path, monkeypatch):
     assert (directory / _toolchain.INSTALLED_MARKER).exists()
     assert _toolchain.find_toolchain().node_modules == directory / "node_modules"
     assert [p.name for p in (tmp_path / "node").iterdir()] == [directory.name]
+
+
+def test_toolchain_files_are_package_data():
+    from setuptools import find_packages
+
+    repo = _toolchain.SOURCE_DIR.parents[1]
+    packages = find_packages(where=str(repo), include=["harness*"])
+    assert "harness.toolchain" in packages
+    assert "harness.synth" in packages

@@ -1,0 +1,1 @@
+"""The Node toolchain's package.json and lockfile, shipped as package data."""
