@@ -286,3 +286,10 @@ def test_assembly_rejects_outside_paths(tmp_path):
 
 def test_assembly_absent_manifest(tmp_path):
     assert read_assembly(tmp_path, tmp_path, set()) is None
+
+
+def test_code_fingerprint_stable():
+    first = _cache.code_fingerprint()
+    _cache.code_fingerprint.cache_clear()
+    assert _cache.code_fingerprint() == first
+    assert len(first) == 64

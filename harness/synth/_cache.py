@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -16,6 +17,8 @@ from harness.synth._toolchain import harness_home
 
 log = logging.getLogger(__name__)
 
+SYNTH_DIR = Path(__file__).resolve().parent
+
 # Outcomes that depend on the machine or the harness, not only on the response.
 UNCACHED_ERRORS = {ErrorClass.HARNESS_ERROR, ErrorClass.TIMEOUT}
 
@@ -28,13 +31,34 @@ def cache_dir() -> Path:
 def cache_key(
     content_hash: str, versions: dict[str, Any], settings: dict[str, Any]
 ) -> str:
-    """Return the SHA-256 of the project content, tool versions and output settings."""
+    """Return the SHA-256 of the project content, tool versions and output settings.
+
+    The key also covers the synthesis code itself, so editing a runner or a
+    classifier invalidates the results that the old code cached.
+    """
     material = json.dumps(
-        {"project": content_hash, "versions": versions, "settings": settings},
+        {
+            "project": content_hash,
+            "versions": versions,
+            "settings": settings,
+            "code": code_fingerprint(),
+        },
         sort_keys=True,
         default=str,
     )
     return hashlib.sha256(material.encode()).hexdigest()
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """Return the SHA-256 of the synthesis package's source files (.py and .js)."""
+    digest = hashlib.sha256()
+    for path in sorted(SYNTH_DIR.rglob("*")):
+        if path.suffix in (".py", ".js") and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(SYNTH_DIR).as_posix().encode())
+            digest.update(b"\0")
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def load(key: str, directory: Path | None = None) -> SynthResult | None:
