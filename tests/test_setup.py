@@ -85,3 +85,15 @@ def test_toolchain_files_are_package_data():
     packages = find_packages(where=str(repo), include=["harness*"])
     assert "harness.toolchain" in packages
     assert "harness.synth" in packages
+
+
+def test_replace_dir_swaps_contents(tmp_path):
+    target = tmp_path / "abc"
+    target.mkdir()
+    (target / "old.txt").write_text("old")
+    new = tmp_path / "abc.staging"
+    new.mkdir()
+    (new / "new.txt").write_text("new")
+    _toolchain._replace_dir(new, target)
+    assert sorted(p.name for p in target.iterdir()) == ["new.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["abc"]

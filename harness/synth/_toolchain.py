@@ -177,13 +177,27 @@ def install(force: bool = False) -> tuple[Path, bool]:
         _npm_ci(npm, staging)
         verify_esbuild(staging / "node_modules")
         (staging / INSTALLED_MARKER).write_text(lockfile_hash() + "\n")
-        if target.exists():
-            shutil.rmtree(target)
-        staging.rename(target)
+        if (target / INSTALLED_MARKER).exists() and not force:
+            log.info("another setup installed %s first; keeping it", target)
+            return target, False
+        _replace_dir(staging, target)
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
     return target, True
+
+
+def _replace_dir(new: Path, target: Path) -> None:
+    """Move `new` to `target`; an old `target` is moved aside first, then deleted."""
+    if target.exists():
+        retired = Path(
+            tempfile.mkdtemp(prefix=f"{target.name}.old.", dir=target.parent)
+        )
+        target.rename(retired / target.name)
+        new.rename(target)
+        shutil.rmtree(retired, ignore_errors=True)
+        return
+    new.rename(target)
 
 
 def _npm_ci(npm: str, directory: Path) -> None:
