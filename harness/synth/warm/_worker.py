@@ -40,13 +40,16 @@ class WorkerDied(Exception):
 
 @dataclass(frozen=True)
 class WorkerSpec:
-    """How to start one kind of worker: its command, environment and limits."""
+    """How to start one kind of worker: its command, environment and limits.
+
+    The worker's own HOME and TMPDIR are added when it starts; each job then
+    replaces the whole environment with the job's.
+    """
 
     language: str
     argv: tuple[str, ...]
     env: tuple[tuple[str, str], ...]
     limits: Limits
-    cwd: Path
 
 
 class Worker:
@@ -62,6 +65,12 @@ class Worker:
         self.rss = 0
         self.network_isolated = False
         self.started = 0.0
+        self.staged_from: Path | None = None
+
+    @property
+    def stage(self) -> Path:
+        """The worker's start directory, which a job's project may be moved into."""
+        return self.home / "stage"
 
     @property
     def log_path(self) -> Path:
@@ -69,17 +78,22 @@ class Worker:
 
     def start(self, timeout: float) -> None:
         """Start the process and wait for its ready line; raise WorkerUnavailable."""
-        self.home.mkdir(parents=True, exist_ok=True)
+        for name in ("warmup", "home", "tmp", "stage"):
+            (self.home / name).mkdir(parents=True, exist_ok=True)
+        env = {
+            **dict(self.spec.env),
+            "HOME": str(self.home / "home"),
+            "TMPDIR": str(self.home / "tmp"),
+        }
         read_end, write_end = os.pipe()
-        os.set_inheritable(write_end, True)
-        argv = [*self._contained_argv(), str(write_end)]
+        argv = [*self._contained_argv(), str(self.home / "warmup"), str(write_end)]
         start = time.monotonic()
         try:
             with self.log_path.open("ab") as log_file:
                 self.process = subprocess.Popen(
                     argv,
-                    cwd=self.spec.cwd,
-                    env=dict(self.spec.env),
+                    cwd=self.stage,
+                    env=env,
                     stdin=subprocess.PIPE,
                     stdout=log_file,
                     stderr=log_file,
@@ -141,6 +155,7 @@ class Worker:
         return self._read_reply(timeout)
 
     def _read_reply(self, timeout: float) -> dict:
+        assert self.reply_fd is not None
         deadline = time.monotonic() + timeout
         while b"\n" not in self.buffer:
             remaining = deadline - time.monotonic()

@@ -9,21 +9,25 @@ calls. The jsii kernel keeps the environment it started with, so the app's
 `App` receives `outdir` and `context` as arguments for the duration of one job.
 Each app's own modules leave `sys.modules` afterwards, and the environment,
 working directory, `sys.path`, `sys.argv` and standard streams are restored.
-A leak is a change the app made to aws_cdk, constructs, jsii, builtins or core
+A leak is a change the app made to aws_cdk, constructs, builtins or core
 standard modules, a module it put in `sys.modules`, or a thread it left
 running; the parent discards a worker that reports one.
 """
 
-import builtins
 import importlib.machinery
 import importlib.util
 import json
+import operator
 import os
 import resource
 import sys
 import threading
+import time
+import types
 
+# Packages whose modules stay loaded between apps; the first two are watched.
 LIBRARY_PACKAGES = ("aws_cdk", "constructs", "jsii")
+WATCHED_PACKAGES = ("aws_cdk", "constructs")
 STANDARD_MODULES = (
     "builtins",
     "json",
@@ -38,49 +42,76 @@ STANDARD_MODULES = (
     "runpy",
     "traceback",
 )
-# Attributes of sys that the worker itself sets per job and restores.
-VOLATILE_SYS = {"argv", "path", "stdout", "stderr", "stdin", "modules"}
 
 
 def is_library(name):
     return name.split(".")[0] in LIBRARY_PACKAGES
 
 
-# ---- snapshots: key -> object, compared by identity
+def is_watched(name):
+    return name.split(".")[0] in WATCHED_PACKAGES
 
 
-def module_snapshot(module):
-    """Return the public attributes of `module` and the entries of its classes."""
-    found = {}
-    for name, value in list(vars(module).items()):
-        if name.startswith("_"):
-            continue
-        found[name] = value
-        if isinstance(value, type) and value.__module__ == module.__name__:
-            for key, entry in list(vars(value).items()):
-                found[f"{name}.{key}"] = entry
+# ---- snapshots of namespaces, compared by identity
+
+
+class Snapshot:
+    """The entries of one live namespace (a module's or a class's) at one time."""
+
+    __slots__ = ("keys", "label", "namespace", "values")
+
+    def __init__(self, label, namespace):
+        self.label = label
+        self.namespace = namespace
+        self.keys = tuple(namespace)
+        self.values = tuple(namespace.values())
+
+    def unchanged(self):
+        namespace = self.namespace
+        return (
+            len(namespace) == len(self.keys)
+            and all(map(operator.is_, self.values, namespace.values()))
+            and tuple(namespace) == self.keys
+        )
+
+    def changes(self):
+        """Return the changed entries; a newly imported submodule is no change."""
+        before = dict(zip(self.keys, self.values))
+        after = dict(self.namespace)
+        changed = [k for k, v in before.items() if after.get(k, before) is not v]
+        changed.extend(
+            key
+            for key, value in after.items()
+            if key not in before and not isinstance(value, types.ModuleType)
+        )
+        return [f"{self.label}{key}" for key in changed]
+
+
+def module_snapshots(name, module):
+    """Return snapshots of `module`'s namespace and of each class it defines."""
+    found = [Snapshot("", vars(module))]
+    for attribute, value in list(vars(module).items()):
+        if isinstance(value, type) and value.__module__ == name:
+            # Python creates a class's __annotations__ on first access.
+            getattr(value, "__annotations__", None)
+            found.append(Snapshot(f"{attribute}.", vars(value)))
     return found
 
 
-def standard_snapshot():
-    found = {}
-    for module_name in STANDARD_MODULES:
-        module = sys.modules.get(module_name)
-        if module is None:
-            continue
-        for name, value in list(vars(module).items()):
-            if module_name == "sys" and name in VOLATILE_SYS:
-                continue
-            found[f"{module_name}.{name}"] = value
-    return found
-
-
-def differences(before, after):
-    changed = [
-        key for key, value in before.items() if after.get(key, before) is not value
-    ]
-    changed.extend(key for key in after if key not in before)
+def changed_entries(snapshots):
+    changed = []
+    for snapshot in snapshots:
+        if not snapshot.unchanged():
+            changed.extend(snapshot.changes())
     return changed
+
+
+def standard_snapshots():
+    return [
+        Snapshot(f"{name}.", vars(sys.modules[name]))
+        for name in STANDARD_MODULES
+        if name in sys.modules
+    ]
 
 
 class LibraryWatch:
@@ -89,25 +120,26 @@ class LibraryWatch:
     def __init__(self):
         self.snapshots = {}
 
-    def take(self, module):
-        self.snapshots[module.__name__] = (module, module_snapshot(module))
+    def take(self, name, module):
+        self.snapshots[name] = (module, module_snapshots(name, module))
 
     def take_loaded(self):
         for name, module in list(sys.modules.items()):
-            if is_library(name) and name not in self.snapshots and module is not None:
-                self.take(module)
+            if is_watched(name) and name not in self.snapshots and module is not None:
+                self.take(name, module)
 
     def leaks(self):
         found = []
-        for name, (module, before) in list(self.snapshots.items()):
+        for name, (module, snapshots) in list(self.snapshots.items()):
             if sys.modules.get(name) is not module:
                 found.append(f"{name} was removed or replaced in sys.modules")
                 continue
-            after = module_snapshot(module)
-            changed = differences(before, after)
+            if all(snapshot.unchanged() for snapshot in snapshots):
+                continue
+            changed = changed_entries(snapshots)
             if changed:
                 found.append(f"{name}: {', '.join(changed[:5])} changed")
-                self.snapshots[name] = (module, after)
+            self.take(name, module)
         return found
 
 
@@ -122,8 +154,10 @@ class SnapshotLoader:
         return self.loader.create_module(spec)
 
     def exec_module(self, module):
+        # jsii packages replace their entry in sys.modules while they execute.
         self.loader.exec_module(module)
-        self.watch.take(module)
+        name = module.__name__
+        self.watch.take(name, sys.modules.get(name, module))
 
     def __getattr__(self, name):
         return getattr(self.loader, name)
@@ -136,7 +170,7 @@ class SnapshotFinder:
         self.watch = watch
 
     def find_spec(self, name, path=None, target=None):
-        if not is_library(name):
+        if not is_watched(name):
             return None
         spec = importlib.machinery.PathFinder.find_spec(name, path, target)
         if spec is not None and spec.loader is not None:
@@ -178,21 +212,20 @@ class SavedState:
     def __init__(self):
         self.environ = dict(os.environ)
         self.cwd = os.getcwd()
-        self.path = list(sys.path)
-        self.argv = list(sys.argv)
+        self.path = (sys.path, list(sys.path))
+        self.argv = (sys.argv, list(sys.argv))
         self.streams = (sys.stdout, sys.stderr, sys.stdin)
         self.modules = dict(sys.modules)
         self.threads = set(threading.enumerate())
-        self.builtins = dict(vars(builtins))
-        self.standard = standard_snapshot()
+        self.standard = standard_snapshots()
 
     def restore(self, project):
         sys.stdout, sys.stderr, sys.stdin = self.streams
         os.environ.clear()
         os.environ.update(self.environ)
         os.chdir(self.cwd)
-        sys.path[:] = self.path
-        sys.argv[:] = self.argv
+        sys.path, sys.path[:] = self.path[0], self.path[1]
+        sys.argv, sys.argv[:] = self.argv[0], self.argv[1]
         return self.purge_modules(project)
 
     def purge_modules(self, project):
@@ -219,10 +252,7 @@ class SavedState:
 
     def leaks(self):
         found = []
-        changed = differences(self.builtins, dict(vars(builtins)))
-        if changed:
-            found.append(f"builtins changed: {', '.join(changed[:5])}")
-        changed = differences(self.standard, standard_snapshot())
+        changed = changed_entries(self.standard)
         if changed:
             found.append(f"standard modules changed: {', '.join(changed[:5])}")
         threads = [t.name for t in threading.enumerate() if t not in self.threads]
@@ -238,24 +268,30 @@ def installed(path):
 
 
 def run_job(job, runner, watch):
+    started = time.perf_counter()
     saved = SavedState()
     os.environ.clear()
     os.environ.update(job["env"])
     os.chdir(job["cwd"])
-    with open(job["stdout"], "w") as out, open(job["stderr"], "w") as err:
-        with open(os.devnull) as stdin:
-            sys.stdout, sys.stderr, sys.stdin = out, err, stdin
-            with AppArguments(job["outdir"], job["context"]):
-                report = runner.run(job)
-            out.flush()
-            err.flush()
-            leaks = saved.restore(job["project"])
+    with (
+        open(job["stdout"], "w") as out,
+        open(job["stderr"], "w") as err,
+        open(os.devnull) as stdin,
+    ):
+        sys.stdout, sys.stderr, sys.stdin = out, err, stdin
+        with AppArguments(job["outdir"], job["context"]):
+            report = runner.run(job)
+        out.flush()
+        err.flush()
+        leaks = saved.restore(job["project"])
     with open(job["result"], "w", encoding="utf-8") as handle:
         json.dump(report, handle)
+    checked = time.perf_counter()
     leaks.extend(saved.leaks())
     leaks.extend(watch.leaks())
     watch.take_loaded()
-    return {"done": True, "leaks": leaks, "rss": rss_bytes()}
+    seconds = {"app": checked - started, "check": time.perf_counter() - checked}
+    return {"done": True, "leaks": leaks, "rss": rss_bytes(), "seconds": seconds}
 
 
 def rss_bytes():

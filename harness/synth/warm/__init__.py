@@ -1,0 +1,33 @@
+"""Warm synthesis workers: many apps per long-lived process, with leak checks.
+
+`synthesize` routes TypeScript and Python apps here unless the settings ask
+for `isolation="strict"`; `WarmPool` used as a context manager gives a batch
+its own pool, and `close_default_pool` stops the one started on first use.
+"""
+
+from harness.synth.warm._pool import WarmPool, close_default_pool, current_pool
+from harness.synth.warm._runner import WarmRunner, WarmRunReport
+from harness.synth.warm._worker import WorkerUnavailable
+
+__all__ = [
+    "WarmPool",
+    "WarmRunReport",
+    "WarmRunner",
+    "WorkerUnavailable",
+    "close_default_pool",
+    "current_pool",
+    "select_runner",
+]
+
+
+def select_runner(settings):
+    """Return what compiles and runs an app under `settings`: a warm runner or `_launch`.
+
+    `isolation="strict"` always gets the cold launcher, which starts one fresh
+    process per step.
+    """
+    from harness.synth import _launch
+
+    if settings.isolation == "strict":
+        return _launch
+    return WarmRunner(current_pool())
