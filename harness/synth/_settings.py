@@ -8,8 +8,8 @@ from typing import Any, Literal
 
 from harness.errors import ConfigError
 
-Isolation = Literal["standard", "none"]
-ISOLATION_LEVELS = ("standard", "none")
+Isolation = Literal["strict", "standard", "none"]
+ISOLATION_LEVELS = ("strict", "standard", "none")
 
 
 @dataclass(frozen=True)
@@ -17,11 +17,15 @@ class SynthSettings:
     """How to synthesize: the target environment, limits, and caching.
 
     `isolation="standard"` runs the app with rlimits and, when `unshare -n`
-    works, without network access; `"none"` keeps the rlimits but not the
-    network namespace. `cache_dir` defaults to `<harness home>/synth` and
-    `work_dir` (where temporary copies go) to the system's temporary
-    directory. `extra_env` is added to the scrubbed environment; it
-    cannot replace the CDK variables the harness sets.
+    works, without network access, in a warm worker process that has served
+    other apps (checked for leaked state) when the language is TypeScript or
+    Python; `"strict"` is the same containment in a fresh process per app;
+    `"none"` is warm without the network namespace. `typecheck` type-checks
+    a TypeScript app first and fails it with `type_error`, as ts-node does.
+    `cache_dir` defaults to `<harness home>/synth` and `work_dir` (where
+    temporary copies go) to the system's temporary directory. `extra_env` is
+    added to the scrubbed environment; it cannot replace the CDK variables
+    the harness sets.
     """
 
     region: str = "us-east-1"
@@ -37,6 +41,7 @@ class SynthSettings:
     work_dir: Path | None = None
     cache_dir: Path | None = None
     keep_work_dir: bool = False
+    typecheck: bool = False
 
     def __post_init__(self) -> None:
         if self.isolation not in ISOLATION_LEVELS:
@@ -69,4 +74,5 @@ class SynthSettings:
             "extra_env": self.extra_env,
             "isolation": self.isolation,
             "max_lookup_rounds": self.max_lookup_rounds,
+            **({"typecheck": True} if self.typecheck else {}),
         }

@@ -33,6 +33,7 @@ from harness.synth._toolchain import (
     python_cdk_version,
 )
 from harness.synth._warm import jsii_cache_warm
+from harness.synth.warm import WorkerUnavailable, select_runner
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,12 @@ def synthesize(project: Project, settings: SynthSettings | None = None) -> Synth
         if cached is not None:
             log.info("synthesis cache hit for %s", project.name)
             return cached
-    result = _synthesize_uncached(project, settings, toolchain)
+    try:
+        runner = select_runner(settings)
+        result = _synthesize_uncached(project, settings, toolchain, runner)
+    except WorkerUnavailable as exc:
+        log.warning("synthesizing %s cold: warm worker failed: %s", project.name, exc)
+        result = _synthesize_uncached(project, settings, toolchain)
     if settings.use_cache and _cache.cacheable(result):
         _cache.store(key, result, settings.cache_dir)
     return result
@@ -92,8 +98,9 @@ def _versions(toolchain: Toolchain) -> dict[str, str | None]:
 
 
 def _synthesize_uncached(
-    project: Project, settings: SynthSettings, toolchain: Toolchain
+    project: Project, settings: SynthSettings, toolchain: Toolchain, runner=_launch
 ) -> SynthResult:
+    """Synthesize without the cache; `runner` compiles and runs, as `_launch` does."""
     timings: dict[str, float] = {}
     start = time.perf_counter()
     entry = find_entry(project)
@@ -112,9 +119,9 @@ def _synthesize_uncached(
         )
         result.warnings.extend(context_warnings)
         timings["prepare"] = _lap(start)
-        _Synthesis(project, settings, toolchain, entry, run, result, timings).run(
-            context
-        )
+        _Synthesis(
+            project, settings, toolchain, entry, run, result, timings, runner
+        ).run(context)
     finally:
         if settings.keep_work_dir:
             log.info("kept synthesis directory %s", run.root)
@@ -183,8 +190,9 @@ class _Synthesis:
     """The compile, run and lookup rounds of one uncached synthesis."""
 
     def __init__(
-        self, project, settings, toolchain, entry, run, result, timings
+        self, project, settings, toolchain, entry, run, result, timings, runner
     ) -> None:
+        self.runner = runner
         self.project: Project = project
         self.settings: SynthSettings = settings
         self.toolchain: Toolchain = toolchain
@@ -198,7 +206,7 @@ class _Synthesis:
             wall_seconds=settings.timeout,
             memory_mb=settings.memory_mb,
             file_mb=settings.output_mb,
-            isolate_network=settings.isolation == "standard",
+            isolate_network=settings.isolation != "none",
         )
 
     def run(self, context: dict) -> None:
@@ -253,7 +261,7 @@ class _Synthesis:
         if self.entry.language != "typescript":
             return self.entry.path
         start = time.perf_counter()
-        compiled, error = _launch.compile_typescript(
+        compiled, error = self.runner.compile_typescript(
             self.run_dir,
             self.entry.path,
             self.toolchain.node,
@@ -280,13 +288,14 @@ class _Synthesis:
         self.result.context = context
         env = self._env(context)
         if self.entry.language == "typescript":
-            report = _launch.run_typescript(
+            report = self.runner.run_typescript(
                 self.run_dir, program, self.toolchain.node, env, limits, round_
             )
         else:
-            report = _launch.run_python(self.run_dir, program, env, limits, round_)
+            report = self.runner.run_python(self.run_dir, program, env, limits, round_)
         self.timings["run"] = self.timings.get("run", 0.0) + _lap(start)
         self.result.log_tail = report.outcome.tail(LOG_TAIL_BYTES)
+        self.result.warnings.extend(getattr(report, "warnings", []))
         self.result.warnings.extend(
             w
             for w in _warnings.deprecation_warnings(report.outcome)
