@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -11,7 +12,8 @@ from batch_support import IDEAL_DIR, MODEL_MARKDOWN
 
 from harness.batch import BatchOptions, evaluate_batch
 
-pytest.importorskip("ray")
+if importlib.util.find_spec("ray") is None:
+    pytest.skip("the ray extra is not installed", allow_module_level=True)
 
 pytestmark = [pytest.mark.slow, pytest.mark.ray]
 
@@ -32,17 +34,12 @@ def responses(tmp_path_factory):
 @pytest.fixture(scope="module")
 def ray_instance():
     """Start one local Ray instance for the module, whose workers can import tests/."""
-    import ray
+    from harness.batch._ray import start_ray
 
     tests_dir = str(Path(__file__).resolve().parent)
     python_path = os.environ.get("PYTHONPATH")
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [tests_dir, python_path]))
-    ray.init(
-        num_cpus=2,
-        include_dashboard=False,
-        log_to_driver=False,
-        _node_ip_address="127.0.0.1",
-    )
+    ray = start_ray(num_cpus=2)
     yield ray
     ray.shutdown()
     if python_path is None:

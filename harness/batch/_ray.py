@@ -1,14 +1,15 @@
 """Run a batch's evaluations as Ray tasks, with the local pool's per-response limits.
 
 Ray is an optional extra and is imported only here. Without an address in
-`RAY_ADDRESS`, `ray.init` starts a local instance for the batch and the batch
-shuts it down again. At most `jobs` tasks run at once, so the timeout measures
+`RAY_ADDRESS`, the batch starts a local instance bound to 127.0.0.1 and shuts
+it down again at the end. At most `jobs` tasks run at once, so the timeout measures
 running time, not time in Ray's queue.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections import deque
 from collections.abc import Iterable
@@ -28,8 +29,20 @@ from harness.errors import ErrorClass, ResponseError, ToolchainError
 logger = logging.getLogger(__name__)
 
 
+# Ray reads this setting when it is imported. "0" makes a local instance use
+# 127.0.0.1 for every service, instead of the host's outbound address
+# (ray/_private/services.py, get_node_ip_address, Ray 2.60).
+LOOPBACK_SETTING = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
+
+
 def import_ray() -> Any:
-    """Import Ray, or raise ToolchainError naming the extra to install."""
+    """Import Ray, or raise ToolchainError naming the extra to install.
+
+    Without `RAY_ADDRESS`, a local instance is intended, so Ray is set to bind
+    to loopback only. That setting takes effect only if Ray was not imported yet.
+    """
+    if not os.environ.get("RAY_ADDRESS"):
+        os.environ.setdefault(LOOPBACK_SETTING, "0")
     try:
         import ray
     except ImportError as exc:
@@ -37,6 +50,16 @@ def import_ray() -> Any:
             "the ray executor needs Ray, which is not installed; install it with "
             "pip install 'iac-harness[ray]', or use --executor local"
         ) from exc
+    return ray
+
+
+def start_ray(num_cpus: int) -> Any:
+    """Start Ray: a local loopback instance, or a connection to `RAY_ADDRESS`."""
+    ray = import_ray()
+    if os.environ.get("RAY_ADDRESS"):
+        ray.init(log_to_driver=False)
+    else:
+        ray.init(num_cpus=num_cpus, include_dashboard=False, log_to_driver=False)
     return ray
 
 
@@ -63,13 +86,7 @@ class RayPool:
         ray = self.ray
         started_here = not ray.is_initialized()
         if started_here:
-            # A local instance listens on loopback only, not on the host's address.
-            ray.init(
-                num_cpus=self.limits.jobs,
-                include_dashboard=False,
-                log_to_driver=False,
-                _node_ip_address="127.0.0.1",
-            )
+            start_ray(self.limits.jobs)
         try:
             self._run(deque(specs), on_result)
         finally:
