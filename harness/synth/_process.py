@@ -9,13 +9,14 @@ from __future__ import annotations
 import functools
 import logging
 import os
-import resource
 import shutil
 import signal
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from harness.synth import _sandbox
 
 log = logging.getLogger(__name__)
 
@@ -31,12 +32,18 @@ class Limits:
     RLIMIT_FSIZE, which also caps the captured stdout and stderr files.
     `isolate_network` runs the process in a new network namespace when
     `unshare -n` works here; otherwise the process keeps the host's network.
+    `isolate_filesystem` gives it a private filesystem view, PID namespace and
+    no capabilities where the machine supports them (see `_sandbox`).
+    `max_processes` is the pids cgroup cap (threads count), where one is usable.
     """
 
     wall_seconds: float = 120.0
     memory_mb: int = 4096
     file_mb: int = 256
     isolate_network: bool = True
+    isolate_filesystem: bool = True
+    max_processes: int = 512
+    open_files: int = 4096
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,7 @@ class ProcessOutcome:
     stdout_path: Path
     stderr_path: Path
     network_isolated: bool
+    layers: frozenset[str] = frozenset()
 
     @property
     def signal(self) -> int | None:
@@ -67,7 +75,12 @@ class ProcessOutcome:
 
 
 def run_contained(
-    argv: list[str], cwd: Path, env: dict[str, str], limits: Limits, log_dir: Path
+    argv: list[str],
+    cwd: Path,
+    env: dict[str, str],
+    limits: Limits,
+    log_dir: Path,
+    writable: list[Path] | None = None,
 ) -> ProcessOutcome:
     """Run `argv` in `cwd` with exactly `env`, under `limits`, and wait for it.
 
@@ -76,35 +89,36 @@ def run_contained(
 
     The process gets its own session, so a timeout kills its whole process
     group. Its stdout and stderr go to `<log_dir>/<name>.stdout|stderr`, where
-    `name` is the base name of the program.
+    `name` is the base name of the program. `writable` lists the directories
+    the process may write when its filesystem is private; see
+    `_sandbox.contain` for the default.
     """
     log_dir.mkdir(parents=True, exist_ok=True)
     name = Path(argv[1] if len(argv) > 1 else argv[0]).stem
     stdout_path = log_dir / f"{name}.stdout"
     stderr_path = log_dir / f"{name}.stderr"
-    isolated = limits.isolate_network and network_namespace_available()
-    full_argv = [_unshare_path(), "-n", "--", *argv] if isolated else list(argv)
-    prlimit = shutil.which("prlimit")
+    containment = _sandbox.contain(argv, cwd, env, limits, writable)
+    # preexec_fn can deadlock a threaded parent, so it is only the fallback
+    # for systems without util-linux's prlimit.
     fallback = None
-    if prlimit:
-        full_argv = [prlimit, *_prlimit_options(limits), "--", *full_argv]
-    else:
-        fallback = functools.partial(_apply_limits, limits)
+    if "rlimits" not in containment.layers:
+        fallback = functools.partial(_sandbox.apply_rlimits, limits)
     start = time.monotonic()
-    with stdout_path.open("wb") as out, stderr_path.open("wb") as err:
-        process = subprocess.Popen(
-            full_argv,
-            cwd=cwd,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=err,
-            start_new_session=True,
-            # preexec_fn can deadlock a threaded parent, so it is only the
-            # fallback for systems without util-linux's prlimit.
-            preexec_fn=fallback,  # noqa: PLW1509
-        )
-        timed_out = _wait(process, limits.wall_seconds)
+    try:
+        with stdout_path.open("wb") as out, stderr_path.open("wb") as err:
+            process = subprocess.Popen(
+                containment.argv,
+                cwd=cwd,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+                start_new_session=True,
+                preexec_fn=fallback,  # noqa: PLW1509
+            )
+            timed_out = _wait(process, limits.wall_seconds)
+    finally:
+        containment.close()
     elapsed = time.monotonic() - start
     log.debug("%s exited %s after %.2f s", argv[0], process.returncode, elapsed)
     return ProcessOutcome(
@@ -113,7 +127,8 @@ def run_contained(
         wall_seconds=elapsed,
         stdout_path=stdout_path,
         stderr_path=stderr_path,
-        network_isolated=isolated,
+        network_isolated="network" in containment.layers,
+        layers=containment.layers,
     )
 
 
@@ -140,18 +155,7 @@ def _kill_group(pgid: int) -> None:
 # starts many processes can use a multiple of `memory_mb`. A memory cgroup
 # would bound the group, but needs a delegated cgroup the harness may write.
 def _prlimit_options(limits: Limits) -> list[str]:
-    memory = limits.memory_mb * MIB
-    size = limits.file_mb * MIB
-    return [f"--data={memory}:{memory}", f"--fsize={size}:{size}", "--core=0:0"]
-
-
-def _apply_limits(limits: Limits) -> None:
-    """Set the child's rlimits; runs in the child between fork and exec."""
-    memory = limits.memory_mb * MIB
-    resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
-    size = limits.file_mb * MIB
-    resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    return _sandbox.rlimit_options(limits)
 
 
 @functools.cache
