@@ -319,11 +319,7 @@ def _aggregate(
         findings=findings,
         leaderboard=board,
         progress=progress,
-        files={
-            spec_id: files[spec_id]
-            for spec_id in sorted(files)
-            if spec_id in {s.id for s in specs}
-        },
+        files={spec.id: files[spec.id] for spec in specs if spec.id in files},
     )
 
 
