@@ -110,7 +110,7 @@ def batch(
     timeout: Annotated[
         float | None,
         typer.Option(
-            help="Wall-clock limit per response in seconds [default: 3 x synthesis timeout + 120].",
+            help="Wall-clock limit per response in seconds (default: 3 x --synth-timeout + 120).",
             show_default=False,
         ),
     ] = None,
@@ -151,7 +151,7 @@ def batch(
     evaluator: Annotated[
         str | None,
         typer.Option(
-            help="Import path module:function of an evaluate function with the signature of harness.evaluate.evaluate_project [default: that function].",
+            help="Import path module:function of an evaluate function with the signature of harness.evaluate.evaluate_project, which is the default.",
             show_default=False,
         ),
     ] = None,
