@@ -3,7 +3,9 @@
 A resource on one side only that no attribution rule explains (an IAM role of
 a missing function, the address of a missing NAT gateway) inherits the items
 of the one-sided resources it serves. It serves the resources that reference
-it, or, when nothing references it, the resources it references.
+it, or, when nothing references it, the resources it references. It inherits
+nothing when any of those has a counterpart: an endpoint attached to the
+route tables of both sides serves no one-sided table in particular.
 """
 
 from __future__ import annotations
@@ -66,11 +68,9 @@ def _served(roles: RoleFinder, key: Key, index: dict, side: str) -> list[Key]:
     targets = {
         ref.key
         for _, ref in roles.elements[key].refs
-        if ref.key != key
-        and (side, ref.key) in index
-        and roles.elements[ref.key].section == "resources"
+        if ref.key != key and roles.elements[ref.key].section == "resources"
     }
-    return sorted(targets)
+    return sorted(targets) if all((side, k) in index for k in targets) else []
 
 
 def _where(side: str) -> str:
