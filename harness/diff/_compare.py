@@ -13,11 +13,13 @@ from typing import Any
 
 from harness.diff._elements import Element, Embedded, Key, RefTo, scalar_token
 from harness.diff._equivalence import RULE_NUMBER, name_paths, same_rule_order
+from harness.diff._layout import az_count, kept_positions
 from harness.diff._match import Match
 from harness.diff._model import DiffEntry, ElementRef
 from harness.diff._roles import RoleFinder
 
 _ABSENT = object()
+SUBNET = "AWS::EC2::Subnet"
 
 
 class Comparer:
@@ -37,6 +39,10 @@ class Comparer:
         self.to_model = {match.ideal: match.model for match in matches}
         self.to_ideal = {match.model: match.ideal for match in matches}
         self.rule_order_kept = same_rule_order(matches, ideal, model)
+        self.az_counts = (
+            "same" if az_count(ideal_roles) == az_count(model_roles) else "differ"
+        )
+        self.cidr_kept = kept_positions(ideal, model, self.to_model)
 
     def entries(self) -> list[DiffEntry]:
         found: list[DiffEntry] = []
@@ -53,7 +59,8 @@ class Comparer:
 
         `subnet_paired` is "yes" when that subnet has a counterpart on the other
         side and "no" otherwise. `zone_subnets` counts the subnets of its tier
-        in its AZ.
+        in its AZ. `az_counts` is "same" or "differ": whether both sides'
+        subnets span equally many AZs.
         """
         roles = self.ideal_roles if side == "ideal" else self.model_roles
         pairs = self.to_model if side == "ideal" else self.to_ideal
@@ -62,6 +69,7 @@ class Comparer:
         if subnet is not None:
             attrs["subnet_paired"] = "yes" if subnet in pairs else "no"
             attrs["zone_subnets"] = str(roles.zone_subnet_count(subnet))
+            attrs["az_counts"] = self.az_counts
         return attrs
 
     def _single_entry(self, kind: str, element: Element) -> DiffEntry:
@@ -94,7 +102,7 @@ class Comparer:
             section=ideal.section,
             type=ideal.type,
             role=self.ideal_roles.role(match.ideal).label,
-            role_attrs=self.role_attrs(match.ideal, "ideal"),
+            role_attrs=self._pair_attrs(match),
             ideal=ElementRef(*match.ideal),
             model=ElementRef(*match.model),
         )
@@ -102,6 +110,19 @@ class Comparer:
             replace(_changed(base, path, i, m), note=self._ref_note(i, m))
             for path, i, m in changes
         ]
+
+    def _pair_attrs(self, match: Match) -> dict[str, str]:
+        """Return the attributes of a pair's entries: the ideal element's, and more.
+
+        A subnet pair also gets `cidr_position`, "kept" when the pair keeps its
+        place in the address plan once the subnets of one side only are left
+        out, and "moved" otherwise.
+        """
+        attrs = self.role_attrs(match.ideal, "ideal")
+        if self.ideal[match.ideal].type == SUBNET:
+            position_kept = match.ideal in self.cidr_kept
+            attrs["cidr_position"] = "kept" if position_kept else "moved"
+        return attrs
 
     def _ref_note(self, ideal: Any, model: Any) -> str:
         """Return what the changed refs point at on each side, or "" for other values."""

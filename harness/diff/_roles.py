@@ -2,6 +2,9 @@
 
 A role never contains a logical ID. A subnet's role is its tier and AZ, and a
 route table, route, NAT gateway or association takes the role of its subnet.
+Subnets and what serves them pair only within one tier class: public (a
+default route to an internet gateway) or private (any other default route,
+or none).
 A NACL entry's role is its direction, protocol, ports and action, and an
 endpoint's role is its service. Other elements fall back to the types they
 reference and the types that reference them (outputs excluded).
@@ -16,6 +19,7 @@ from typing import Any
 from harness.diff._elements import Element, Key, RefTo
 
 DEFAULT_ROUTE = "0.0.0.0/0"
+TIER_CLASS = "tier_class"
 _PROTOCOLS = {"6": "tcp", "17": "udp", "1": "icmp", "-1": "all", "58": "icmpv6"}
 _ROUTE_TARGETS = {
     "GatewayId": "gateway",
@@ -33,8 +37,9 @@ _ROUTE_TARGETS = {
 class Role:
     """An element's role: a kind plus attributes.
 
-    `hard` names the attributes two elements must share to be paired at all;
-    `reported` names those whose change between paired elements is a diff entry.
+    `hard` names the attributes two elements must share to be paired at all,
+    where `tier_class` is derived from `tier`. `reported` names those whose
+    change between paired elements is a diff entry.
     """
 
     kind: str
@@ -54,7 +59,12 @@ class Role:
 
     @property
     def hard_key(self) -> tuple:
-        return (self.kind, tuple((name, self.get(name)) for name in self.hard))
+        return (self.kind, tuple((name, self._hard_value(name)) for name in self.hard))
+
+    def _hard_value(self, name: str) -> str | None:
+        if name == TIER_CLASS:
+            return tier_class(self.get("tier"))
+        return self.get(name)
 
     @property
     def label(self) -> str:
@@ -65,6 +75,16 @@ class Role:
 
     def as_dict(self) -> dict[str, str]:
         return dict(self.attrs)
+
+
+def tier_class(tier: str | None) -> str | None:
+    """Return "public" for the public tier, "private" for private or isolated.
+
+    A route table shared by subnets of several tiers keeps its "mixed" tier.
+    """
+    if tier in (None, "public", "mixed"):
+        return tier
+    return "private"
 
 
 def _role(kind: str, hard=(), reported=(), **attrs: str | None) -> Role:
@@ -221,12 +241,12 @@ class RoleFinder:
 
     def _subnet_role(self, element: Element) -> Role:
         attrs = self._subnet_attrs(element)
-        return _role("subnet", hard=("az",), reported=("tier",), **attrs)
+        return _role("subnet", hard=("az", TIER_CLASS), reported=("tier",), **attrs)
 
     def _subnet_child_role(self, element: Element) -> Role:
         attrs = self._table_or_subnet_attrs(element)
         kind = _KINDS[element.type]
-        return _role(kind, hard=("az",), **attrs)
+        return _role(kind, hard=("az", TIER_CLASS), **attrs)
 
     def _table_or_subnet_attrs(self, element: Element) -> dict[str, str | None]:
         """Return the served subnet's attributes, or a shared route table's."""
@@ -248,12 +268,12 @@ class RoleFinder:
             destination = self._prop(element, "DestinationIpv6CidrBlock")
         attrs["destination"] = _text(destination)
         attrs["target"] = self._route_target(element)
-        return _role("route", hard=("az", "destination"), **attrs)
+        return _role("route", hard=("az", "destination", TIER_CLASS), **attrs)
 
     def _nat_role(self, element: Element) -> Role:
         attrs = self._subnet_attrs(self._served_subnet(element))
         kind = "nat-gateway" if element.type == "AWS::EC2::NatGateway" else "eip"
-        return _role(kind, **attrs)
+        return _role(kind, hard=(TIER_CLASS,), **attrs)
 
     def _nacl_role(self, element: Element) -> Role:
         associations = self._referrers(

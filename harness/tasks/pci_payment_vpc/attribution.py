@@ -2,11 +2,14 @@
 
 Rows match on resource type, entry kind, role attributes and property path,
 never on logical IDs. The role attributes are those `harness.diff` computes.
-Subnets and what serves them carry `tier`, `az`, `zone_subnets` and
+Subnets and what serves them carry `tier`, `az`, `zone_subnets`, `az_counts`
+("differ" when the two sides' subnets span unequal numbers of AZs) and
 `subnet_paired`, which is "yes" when the subnet has a counterpart on the other
-side. NACL entries
-carry `direction`, `protocol`, `ports` and `action`, and endpoints carry
-`service`. Outputs carry `targets` and `attribute`, other resources `targets`
+side. A changed subnet also carries `cidr_position`, "kept" when its CIDR moved
+only because subnets of one side took or freed address space before it.
+Subnets never pair across the public and private tiers, so a tier without a
+counterpart in an AZ shows as a subnet on one side only. NACL entries carry
+`direction`, `protocol`, `ports` and `action`, and endpoints carry `service`. Outputs carry `targets` and `attribute`, other resources `targets`
 and `referrers` (short type names joined by `+`). Items 15-17 (tests, README,
 scripts) are about project files, which a template diff cannot show.
 """
@@ -59,11 +62,11 @@ def _availability_zone_rules() -> list[AttributionRule]:
         AttributionRule(("1",), "subnet missing", type=SUBNET, kinds=ONLY_IDEAL),
         AttributionRule(
             ("1",),
-            "public subnet of an AZ is of another tier",
+            "CIDR shifted by the subnets of an AZ one side lacks",
             type=SUBNET,
             kinds=CHANGED,
-            path="@role.tier",
-            role={"tier": "public"},
+            path="Properties.CidrBlock",
+            role={"az_counts": "differ", "cidr_position": "kept"},
         ),
     ]
     rules += [
@@ -83,6 +86,16 @@ def _availability_zone_rules() -> list[AttributionRule]:
             type=resource_type,
             kinds=ONLY_MODEL,
             role={"subnet_paired": "no", "zone_subnets": "[2-9]*"},
+        )
+        for resource_type in (SUBNET, *SUBNET_CHILDREN)
+    ]
+    rules += [
+        AttributionRule(
+            ("1",),
+            "subnet without a counterpart while the AZ counts differ",
+            type=resource_type,
+            kinds=ONLY_MODEL,
+            role={"subnet_paired": "no", "az_counts": "differ"},
         )
         for resource_type in (SUBNET, *SUBNET_CHILDREN)
     ]
