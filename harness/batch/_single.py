@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-_IDEALS: dict[tuple[str, str, str], Evaluation] = {}
+_IDEALS: dict[tuple[str, str, str, str], Evaluation] = {}
 _IDEALS_LOCK = threading.Lock()
 
 
@@ -46,7 +46,7 @@ def ideal_evaluation(
     settings: EvalSettings,
     evaluator: Evaluator | None = None,
 ) -> Evaluation | None:
-    """Return the ideal's Evaluation, evaluated once per process, path, content and settings.
+    """Return the ideal's Evaluation, evaluated once per task, content, settings and evaluator.
 
     `ideal` None means the task's bundled ideal; a task without one gives None.
     """
@@ -61,13 +61,19 @@ def ideal_evaluation(
         raise ConfigError(f"ideal response not found: {path}; give an existing path")
     project = ingest(path)
     settings_key = json.dumps(settings.to_dict(), sort_keys=True, default=str)
-    key = (task.id, project.content_hash(), settings_key)
+    evaluator_name = _qualified_name(evaluator or default_evaluator())
+    key = (task.id, project.content_hash(), settings_key, evaluator_name)
     with _IDEALS_LOCK:
         cached = _IDEALS.get(key)
         if cached is None:
             cached = evaluate_ideal_project(project, path, task, settings, evaluator)
             _IDEALS[key] = cached
     return cached
+
+
+def _qualified_name(function: Evaluator) -> str:
+    module = getattr(function, "__module__", "")
+    return f"{module}.{getattr(function, '__qualname__', repr(function))}"
 
 
 def evaluate_ideal_project(
