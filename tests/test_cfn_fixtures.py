@@ -117,3 +117,39 @@ def test_fixture_through_ingest():
         )
         markdown_line = project.files[vpc_site.file].markdown_line(vpc_site.line)
         assert project.markdown.splitlines()[markdown_line - 1] == "  VPC:"
+
+
+@pytest.mark.slow
+def test_findings_cite_yaml_lines():
+    markdown = (FIXTURES / "ideal.md").read_text()
+    markdown = markdown.replace("      RetentionInDays: 7", "      RetentionInDays: 8")
+    markdown = markdown.replace(
+        "      RuleNumber: 130\n", "      RuleNumber: 40000\n", 1
+    )
+    project = project_from_markdown(markdown, "broken")
+    result = synthesize_template(project)
+    findings = check_deployability(result.stacks, "us-east-1", project)
+    by_rule = {f.rule: f for f in findings}
+    assert set(by_rule) == {"E3030", "nacl-rule-number"}
+    source = project.files[result.stacks[0].template_file]
+    markdown_lines = markdown.splitlines()
+    for rule, text in (
+        ("E3030", "RetentionInDays: 8"),
+        ("nacl-rule-number", "RuleNumber: 40000"),
+    ):
+        line = by_rule[rule].template_line
+        assert source.text.splitlines()[line - 1].strip() == text
+        assert markdown_lines[source.markdown_line(line) - 1].strip() == text
+
+
+def test_findings_without_project_cite_resource_start():
+    markdown = (FIXTURES / "ideal.md").read_text()
+    markdown = markdown.replace(
+        "      RuleNumber: 130\n", "      RuleNumber: 40000\n", 1
+    )
+    project = project_from_markdown(markdown, "broken")
+    stack = synthesize_template(project).stacks[0]
+    from harness.deploy import check_constraints
+
+    (finding,) = check_constraints(stack, "us-east-1")
+    assert finding.template_line == stack.sites[finding.logical_id].line

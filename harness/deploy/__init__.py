@@ -11,14 +11,11 @@ import time
 
 from cfnlint.helpers import REGIONS
 
+from harness._project import Project
 from harness._synth_result import Stack
 from harness.deploy import _limits, _names, _network
-from harness.deploy._cfnlint import (
-    CDK_NOISE_RULES,
-    Locator,
-    is_cdk_template,
-    lint_stack,
-)
+from harness.deploy._cfnlint import CDK_NOISE_RULES, is_cdk_template, lint_stack
+from harness.deploy._lines import Locator
 from harness.deploy._view import Constraint, TemplateView, Violation
 from harness.errors import ConfigError
 from harness.findings import DeployFinding
@@ -45,18 +42,23 @@ __all__ = [
 ]
 
 
-def check_deployability(stacks: list[Stack], region: str) -> list[DeployFinding]:
+def check_deployability(
+    stacks: list[Stack], region: str, project: Project | None = None
+) -> list[DeployFinding]:
     """Return cfn-lint and API-constraint findings for every stack, in stack order.
 
-    Raises ConfigError when cfn-lint does not know `region`.
+    With the response's `project`, findings on a CloudFormation response cite
+    the exact lines of its template file. Raises ConfigError when cfn-lint
+    does not know `region`.
     """
     _check_region(region)
     findings: list[DeployFinding] = []
     for stack in stacks:
+        source_text = _source_text(stack, project)
         started = time.perf_counter()
-        findings += lint_stack(stack, region)
+        findings += lint_stack(stack, region, source_text)
         linted = time.perf_counter()
-        findings += check_constraints(stack, region)
+        findings += check_constraints(stack, region, source_text)
         logger.debug(
             "stack %s: cfn-lint %.3f s, constraints %.3f s",
             stack.name,
@@ -64,6 +66,14 @@ def check_deployability(stacks: list[Stack], region: str) -> list[DeployFinding]
             time.perf_counter() - linted,
         )
     return findings
+
+
+def _source_text(stack: Stack, project: Project | None) -> str | None:
+    """Return the response's own text of the stack's template, if it has one."""
+    if project is None or stack.template_file.endswith(".template.json"):
+        return None
+    source = project.files.get(stack.template_file)
+    return source.text if source is not None else None
 
 
 def _check_region(region: str) -> None:
@@ -74,10 +84,12 @@ def _check_region(region: str) -> None:
         )
 
 
-def check_constraints(stack: Stack, region: str) -> list[DeployFinding]:
+def check_constraints(
+    stack: Stack, region: str, source_text: str | None = None
+) -> list[DeployFinding]:
     """Run every API-constraint check on one stack's template."""
     view = TemplateView(stack, region)
-    locator = Locator(stack)
+    locator = Locator(stack, source_text)
     findings = []
     for constraint in CONSTRAINTS:
         try:

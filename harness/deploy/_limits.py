@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from harness.deploy._cfnlint import render
+from harness.deploy._lines import render
 from harness.deploy._view import Constraint, TemplateView, Violation
 
 QUOTAS_DOC = "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html"
