@@ -338,3 +338,16 @@ def test_batch_exports_resolve():
         assert getattr(harness.batch, name) is not None, name
     with pytest.raises(AttributeError, match="no attribute 'missing'"):
         harness.batch.missing  # noqa: B018
+
+
+def test_mean_interval_clipped_to_bounds():
+    from harness.batch import mean_interval
+
+    values = pd.Series([100.0, 100.0, 40.0])
+    mean, low, high = mean_interval(values)
+    assert mean == pytest.approx(80.0)
+    assert high > 100.0
+    mean, low, high = mean_interval(values, bounds=(0.0, 100.0))
+    assert high == 100.0
+    assert 0.0 <= low < mean
+    assert math.isnan(mean_interval(pd.Series([50.0]))[1])

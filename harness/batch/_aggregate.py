@@ -20,6 +20,7 @@ from harness.taxonomy import Task
 UNKNOWN_MODEL = "unknown"
 PASS_AT_K = (1, 5, 10)
 CONFIDENCE = 0.95
+SCORE_RANGE = (0.0, 100.0)
 
 
 def collect_frames(
@@ -73,8 +74,13 @@ def pass_at_k(n: int, c: int, k: int) -> float:
     return 1.0 - math.comb(n - c, k) / math.comb(n, k)
 
 
-def mean_interval(values: pd.Series) -> tuple[float, float, float]:
-    """Return the mean and its two-sided 95% Student t confidence interval."""
+def mean_interval(
+    values: pd.Series, bounds: tuple[float, float] | None = None
+) -> tuple[float, float, float]:
+    """Return the mean and its two-sided 95% Student t confidence interval.
+
+    With `bounds`, the interval is clipped to the range the values can take.
+    """
     from scipy import stats
 
     values = values.dropna().astype(float)
@@ -87,7 +93,10 @@ def mean_interval(values: pd.Series) -> tuple[float, float, float]:
     half = float(
         stats.t.ppf((1 + CONFIDENCE) / 2, n - 1) * values.std(ddof=1) / math.sqrt(n)
     )
-    return mean, mean - half, mean + half
+    low, high = mean - half, mean + half
+    if bounds is not None:
+        low, high = max(low, bounds[0]), min(high, bounds[1])
+    return mean, low, high
 
 
 def leaderboard(
@@ -132,7 +141,7 @@ def _model_row(
     values = (
         scored["score"].astype(float).where(scored["outcome"] != "model_error", 0.0)
     )
-    mean, low, high = mean_interval(values.fillna(0.0))
+    mean, low, high = mean_interval(values.fillna(0.0), bounds=SCORE_RANGE)
     row = {
         "model": model,
         "responses": len(scores),

@@ -41,7 +41,8 @@ def _leaderboard_section(board: pd.DataFrame) -> list[str]:
         "",
         (
             "Mean score over responses that were scored (harness errors excluded; "
-            "a response without templates scores 0), with a 95% Student t interval."
+            "a response without templates scores 0), with a 95% Student t interval "
+            "clipped to the score range 0 to 100."
         ),
         "",
         "| model | responses | mean score | 95% CI | pass rate | pass@1 | harness errors |",
