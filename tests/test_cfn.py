@@ -510,3 +510,23 @@ def test_deep_nesting_is_invalid_template():
         ErrorClass.INVALID_TEMPLATE,
         ErrorClass.SYNTAX_ERROR,
     )
+
+
+def test_broken_whole_template_beats_snippet():
+    broken = "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  A:\n    Type: [AWS::SNS::Topic\n"
+    project = _project(("full.yaml", broken), ("fix.yaml", PARTIAL))
+    result = synthesize_template(project)
+    assert result.error.error_class is ErrorClass.SYNTAX_ERROR
+    assert result.error.file == "full.yaml"
+    rejected = result.manifest["cloudformation"]["rejected"]
+    reasons = {entry["file"]: entry["reason"] for entry in rejected}
+    assert "does not parse" in reasons["fix.yaml"]
+
+
+def test_valid_whole_template_beats_broken_snippet():
+    broken_snippet = "Queue:\n  Type: [AWS::SQS::Queue\n"
+    result = synthesize_template(
+        _project(("full.yaml", FULL), ("fix.yaml", broken_snippet))
+    )
+    assert result.ok, result.error
+    assert result.entry == "full.yaml"

@@ -139,12 +139,27 @@ def find_templates(project: Project) -> TemplateChoice:
             len(project.files[item[0].file].text),
         ),
     )
+    broken_whole = _broken_whole_template(found)
+    if not best.complete and broken_whole is not None:
+        # A whole template that does not parse is the answer; a partial
+        # snippet must not stand in for it.
+        rejected = [_with_reason(candidate) for candidate, _ in found]
+        return TemplateChoice(None, rejected, warnings)
     rejected = [
         _with_reason(candidate, best) for candidate, _ in found if candidate is not best
     ]
     for other in rejected:
         logger.info("rejected template candidate %s: %s", other.file, other.reason)
     return TemplateChoice(best, rejected, warnings, parsed)
+
+
+def _broken_whole_template(
+    found: list[tuple[TemplateCandidate, ParsedText | None]],
+) -> TemplateCandidate | None:
+    for candidate, _ in found:
+        if candidate.kind == "invalid" and candidate.has_version:
+            return candidate
+    return None
 
 
 def _document_order(source: SourceFile) -> tuple[int, str]:
@@ -167,6 +182,7 @@ def _classify(
             file=source.path,
             kind="invalid",
             format=_format_hint(source) or _guess_format(source.text),
+            has_version="AWSTemplateFormatVersion" in source.text,
             markdown_line=markdown_line,
             error_line=exc.line,
             error_message=str(exc),
@@ -269,7 +285,7 @@ def _reason(candidate: TemplateCandidate, chosen: TemplateCandidate | None) -> s
             )
         return "snippet of template sections without any resource"
     if chosen is None:
-        return "not chosen"
+        return "not chosen: a whole template in the response does not parse"
     if chosen.complete and not candidate.complete:
         return (
             "incomplete template (no resources, or neither "
