@@ -102,3 +102,38 @@ def test_corpus_synthesis_through_ingest(name):
         site = stack.sites[logical_id]
         assert project.files[site.file].markdown_line(site.line) == markdown_line
         assert logical_id in markdown.splitlines()[markdown_line - 1]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        # The model hard-codes two AZ names and leaves out both instances' ImageId.
+        (
+            "MODEL_RESPONSE.md",
+            [
+                ("W3010", "warning", 52, "AvailabilityZone: us-east-1a"),
+                ("W3010", "warning", 63, "AvailabilityZone: us-east-1b"),
+                ("E3673", "error", 119, "Properties:"),
+                ("E3673", "error", 132, "Properties:"),
+            ],
+        ),
+        ("IDEAL_RESPONSE.md", []),
+    ],
+)
+def test_corpus_deployability(name, expected):
+    from harness.deploy import check_deployability
+
+    markdown = _markdown(name)
+    project = project_from_markdown(markdown, name)
+    result = synthesize_template(project)
+    source = project.files[result.entry]
+    findings = check_deployability(result.stacks, "us-east-1", project)
+    cited = []
+    for finding in findings:
+        markdown_line = source.markdown_line(finding.template_line)
+        cited.append((finding.rule, finding.level, markdown_line))
+    assert sorted(cited) == sorted(entry[:3] for entry in expected)
+    lines = markdown.splitlines()
+    for _, _, markdown_line, text in expected:
+        assert lines[markdown_line - 1].strip().startswith(text)
