@@ -141,8 +141,8 @@ def find_templates(project: Project) -> TemplateChoice:
     )
     broken_whole = _broken_whole_template(found)
     if not best.complete and broken_whole is not None:
-        # A whole template that does not parse is the answer; a partial
-        # snippet must not stand in for it.
+        # The response's whole template does not parse, and a partial
+        # snippet must not be evaluated in its place.
         rejected = [_with_reason(candidate) for candidate, _ in found]
         return TemplateChoice(None, rejected, warnings)
     rejected = [
