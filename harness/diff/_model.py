@@ -70,8 +70,9 @@ class DiffEntry:
     one side only, whose body is then the ideal or model value. `items` are
     the taxonomy item ids the entry evidences, and none means unexplained.
     `role_attrs` are the role's attributes plus, for what serves a subnet,
-    `subnet_paired` and `zone_subnets`. `note` names the roles of the elements
-    that changed refs point at.
+    `subnet_paired`, `zone_subnets` and `az_counts`, and for a changed subnet
+    `cidr_position`. `note` names the roles of the elements that changed refs
+    point at.
     """
 
     kind: EntryKind
