@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +25,8 @@ SUBNET_DOC = "https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.htm
 SG_DOC = "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IpPermission.html"
 
 _TCP, _UDP, _ICMP = 6, 17, 1
+
+Check = Callable[[TemplateView], Iterator[Violation]]
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,7 @@ CIDR_PREFIXES = {
 }
 
 
-def _ranges(rule_id: str) -> Any:
+def _ranges(rule_id: str) -> Check:
     def check(view: TemplateView) -> Iterator[Violation]:
         for spec in NACL_RANGES[rule_id]:
             for logical_id, properties in view.resources(spec.resource_type):
@@ -77,7 +79,7 @@ def _ranges(rule_id: str) -> Any:
     return check
 
 
-def _prefixes(rule_id: str) -> Any:
+def _prefixes(rule_id: str) -> Check:
     def check(view: TemplateView) -> Iterator[Violation]:
         for resource_type, shortest, longest in CIDR_PREFIXES[rule_id]:
             for logical_id, properties in view.resources(resource_type):
@@ -221,7 +223,13 @@ def _vpc_blocks(
     return {vpc: value for vpc, value in blocks.items() if vpc not in unknown}
 
 
-def _add_block(view, blocks, unknown, vpc: str, properties: dict[str, Any]) -> None:
+def _add_block(
+    view: TemplateView,
+    blocks: dict[str, tuple[list[ipaddress.IPv4Network], bool]],
+    unknown: set[str],
+    vpc: str,
+    properties: dict[str, Any],
+) -> None:
     found = view.value(properties, "CidrBlock")
     network = _network(found.value) if found and found.static else None
     if network is None or found is None:
@@ -252,7 +260,9 @@ def _security_group_ports(view: TemplateView) -> Iterator[Violation]:
                 yield from _sg_rule_ports(view, logical_id, path, rule)
 
 
-def _sg_rules(properties: dict[str, Any], lists: tuple[str | None, ...]):
+def _sg_rules(
+    properties: dict[str, Any], lists: tuple[str | None, ...]
+) -> Iterator[tuple[str, dict[str, Any]]]:
     for name in lists:
         if name is None:
             yield "", properties
