@@ -2,7 +2,7 @@
 
 The fixtures under fixtures/hostile attack the machine that synthesizes them.
 Placeholders such as __HOSTILE_PORT__ are replaced by `materialize` with
-values only the test knows (a loopback port, a marker, planted paths). The
+values that only the test has (a loopback port, a marker, planted paths). The
 limits are small so that each case takes seconds: a 1 GiB data segment, 64 MiB
 files, and a 20 s wall time (4 s for the endless loops).
 """
