@@ -14,7 +14,7 @@ from cfnlint.api import ManualArgs, lint
 
 from harness._synth_result import SourceSite, Stack
 from harness.deploy import check_deployability, is_cdk_template, lint_stack
-from harness.deploy._cfnlint import render
+from harness.deploy._lines import render
 
 APP = Path(__file__).resolve().parent / "fixtures" / "cfn" / "cdk_vpc" / "app.py"
 REGION = "us-east-1"
