@@ -351,3 +351,17 @@ def test_mean_interval_clipped_to_bounds():
     assert high == 100.0
     assert 0.0 <= low < mean
     assert math.isnan(mean_interval(pd.Series([50.0]))[1])
+
+
+def test_batch_rejects_locked_run_directory(inputs, tmp_path):
+    import os
+
+    from harness.batch._store import RunStore
+
+    run_dir = tmp_path / "run"
+    with RunStore(run_dir).locked(), pytest.raises(
+        ConfigError, match=f"another batch \\(process {os.getpid()}\\)"
+    ):
+        _run(inputs, run_dir)
+    result = _run(inputs, run_dir)
+    assert result.progress.evaluated == 10

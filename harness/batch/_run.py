@@ -119,81 +119,87 @@ def evaluate_batch(
     options = options or BatchOptions()
     task_def, settings = resolve(task, settings)
     evaluator = evaluator or default_evaluator()
-    store = _open_store(run_dir, options.resume)
+    store = RunStore(_run_directory(run_dir))
+    with store.locked():
+        _check_resume(store, options.resume)
+        store.prepare()
 
-    specs, input_files = _collect(inputs, texts, columns)
-    ideal_eval, ideal_hash, ideal_path = _evaluate_ideal(
-        ideal, task_def, settings, evaluator, store
-    )
-    settings_dict = settings.to_dict()
-    keys = {
-        spec.id: resume_key(spec.content_hash, task_def.id, settings_dict, ideal_hash)
-        for spec in specs
-    }
-    reused = (
-        store.reusable(specs, keys, task_def.id, settings_dict)
-        if options.resume
-        else {}
-    )
-    progress = BatchProgress(total=len(specs))
-    files = {spec_id: entry.file for spec_id, entry in reused.items()}
-    for entry in reused.values():
-        progress.reused += 1
-        progress.count(entry.outcome)
-    if on_progress:
-        on_progress(progress)
+        specs, input_files = _collect(inputs, texts, columns)
+        ideal_eval, ideal_hash, ideal_path = _evaluate_ideal(
+            ideal, task_def, settings, evaluator, store
+        )
+        settings_dict = settings.to_dict()
+        keys = {
+            spec.id: resume_key(
+                spec.content_hash, task_def.id, settings_dict, ideal_hash
+            )
+            for spec in specs
+        }
+        reused = (
+            store.reusable(specs, keys, task_def.id, settings_dict)
+            if options.resume
+            else {}
+        )
+        progress = BatchProgress(total=len(specs))
+        files = {spec_id: entry.file for spec_id, entry in reused.items()}
+        for entry in reused.values():
+            progress.reused += 1
+            progress.count(entry.outcome)
+        if on_progress:
+            on_progress(progress)
 
-    setup = WorkerSetup(
-        token=_setup_token(task_def, settings_dict, ideal_hash),
-        task=task if isinstance(task, Task) else task_def.id,
-        settings=settings,
-        ideal=ideal_eval.to_dict() if ideal_eval else None,
-        evaluator=evaluator,
-    )
-    todo, copies = split_duplicates(
-        [spec for spec in specs if spec.id not in reused], options.deduplicate
-    )
-    record = Recorder(store, keys, files, progress, on_progress, copies)
-    logger.info(
-        "batch: %d responses, %d reused, %d to evaluate with %s executor, %d jobs",
-        len(specs),
-        len(reused),
-        len(todo),
-        options.executor,
-        options.jobs,
-    )
-    _make_pool(setup, settings, options).run(todo, record)
+        setup = WorkerSetup(
+            token=_setup_token(task_def, settings_dict, ideal_hash),
+            task=task if isinstance(task, Task) else task_def.id,
+            settings=settings,
+            ideal=ideal_eval.to_dict() if ideal_eval else None,
+            evaluator=evaluator,
+        )
+        todo, copies = split_duplicates(
+            [spec for spec in specs if spec.id not in reused], options.deduplicate
+        )
+        record = Recorder(store, keys, files, progress, on_progress, copies)
+        logger.info(
+            "batch: %d responses, %d reused, %d to evaluate with %s executor, %d jobs",
+            len(specs),
+            len(reused),
+            len(todo),
+            options.executor,
+            options.jobs,
+        )
+        _make_pool(setup, settings, options).run(todo, record)
 
-    result = _aggregate(store, task_def, specs, files, progress)
-    result.wall_seconds = round(time.perf_counter() - start, 3)
-    _write_manifest(
-        store,
-        task_def,
-        settings_dict,
-        options,
-        input_files,
-        ideal_path,
-        ideal_hash,
-        progress,
-        started_at,
-        result.wall_seconds,
-    )
-    return result
+        result = _aggregate(store, task_def, specs, files, progress)
+        result.wall_seconds = round(time.perf_counter() - start, 3)
+        _write_manifest(
+            store,
+            task_def,
+            settings_dict,
+            options,
+            input_files,
+            ideal_path,
+            ideal_hash,
+            progress,
+            started_at,
+            result.wall_seconds,
+        )
+        return result
 
 
-def _open_store(run_dir: Path | str | None, resume: bool) -> RunStore:
+def _run_directory(run_dir: Path | str | None) -> Path:
     if run_dir is None:
         run_dir = tempfile.mkdtemp(prefix="iac-harness-batch-")
         logger.info("writing the batch to %s", run_dir)
-    store = RunStore(Path(run_dir))
+    return Path(run_dir)
+
+
+def _check_resume(store: RunStore, resume: bool) -> None:
     if store.has_results() and not resume:
         raise ConfigError(
-            f"the run directory {run_dir} already has results; pass --resume "
-            "(BatchOptions(resume=True) in Python) to continue it, or choose a "
-            "new directory"
+            f"the run directory {store.directory} already has results; pass "
+            "--resume (BatchOptions(resume=True) in Python) to continue it, or "
+            "choose a new directory"
         )
-    store.prepare()
-    return store
 
 
 def _collect(

@@ -9,21 +9,26 @@ and adopted on resume.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from harness.batch._inputs import ResponseSpec, file_name_for
+from harness.errors import ConfigError
 from harness.evaluation import Evaluation
 from harness.results import write_atomic
 
 logger = logging.getLogger(__name__)
 
 INDEX = "index.jsonl"
+LOCK = ".lock"
 EVALUATIONS = "evaluations"
 # Keys that the evaluation adds to its settings record and that are not settings.
 _NON_SETTING_KEYS = ("failed_stage", "role")
@@ -79,6 +84,33 @@ class RunStore:
         self.directory = directory
         self.evaluations_dir = directory / EVALUATIONS
         self.index_path = directory / INDEX
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold an exclusive lock on the run directory; raise ConfigError if taken.
+
+        The operating system releases the lock when the holder dies, so a run
+        killed with SIGKILL does not block the next one.
+        """
+        self.directory.mkdir(parents=True, exist_ok=True)
+        with open(self.directory / LOCK, "a+") as stream:
+            try:
+                fcntl.flock(stream.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError as exc:
+                stream.seek(0)
+                holder = stream.read().strip() or "unknown"
+                raise ConfigError(
+                    f"another batch (process {holder}) is writing to {self.directory}; "
+                    "wait for it to finish or choose another run directory"
+                ) from exc
+            stream.seek(0)
+            stream.truncate()
+            stream.write(f"{os.getpid()}\n")
+            stream.flush()
+            try:
+                yield
+            finally:
+                fcntl.flock(stream.fileno(), fcntl.LOCK_UN)
 
     def has_results(self) -> bool:
         return self.index_path.exists() or any(self.evaluations_dir.glob("*.json"))
