@@ -106,7 +106,7 @@ def test_model_response_unexplained_entries(ideal, model):
     )
     # The ideal turns off public IPs on launch in its public subnets, and the
     # model keeps CDK's default. Both sides route these subnets to the internet
-    # gateway; no taxonomy item asks for the setting, so the entries stay
+    # gateway. No taxonomy item requires the setting, so the entries stay
     # unexplained.
     assert unexplained == [
         (f"subnet(az=us-east-1{zone}, tier=public)", MAP_PUBLIC_IP, False, True)
@@ -128,7 +128,7 @@ def test_model_response_cidr_shift_is_item_1(ideal, model):
     ]
 
 
-def test_model_response_subnets_lacking_a_zone_are_one_sided(ideal, model):
+def test_model_missing_zone_one_sided(ideal, model):
     result = diff_templates(ideal, model, ATTRIBUTION)
     one_sided = sorted(
         (e.kind, e.role, e.items)

@@ -2,7 +2,7 @@
 
 `_network` lays out subnets the way CDK does: tier by tier, one subnet per AZ,
 consecutive /24 blocks from 10.0.0.0. Public subnets route to an internet
-gateway and hold a NAT gateway; private subnets route to the NAT gateway of
+gateway and hold a NAT gateway. Private subnets route to the NAT gateway of
 their AZ, or have no default route when their AZ has no public subnet.
 """
 
@@ -100,7 +100,7 @@ def _one_sided(result, resource_type=SUBNET) -> list[tuple]:
     )
 
 
-def test_public_subnet_is_not_paired_with_a_private_one():
+def test_public_subnet_never_pairs_private():
     # The model lacks the public subnet of zone a and has two private ones
     # there. Those have no NAT gateway, so they are isolated.
     ideal = _network("A", [("public", "a"), ("private", "a")])
@@ -130,7 +130,7 @@ def test_route_tables_and_routes_stay_within_tiers():
     assert all("tier=public" not in role for _, role in roles), roles
 
 
-def test_nat_gateway_in_a_private_subnet_is_not_paired():
+def test_nat_in_private_subnet_unpaired():
     ideal = _network("A", [("public", "a"), ("private", "a")])
     model = _network("B", [("public", "a"), ("private", "a")])
     resources = model[0].template["Resources"]
