@@ -244,14 +244,14 @@ def _died_error(worker: _Worker) -> ResponseError:
     code = worker.process.exitcode
     spec_id = worker.spec.id if worker.spec else "?"
     if code is not None and code < 0:
-        how = f"was killed by signal {signal.Signals(-code).name}"
+        cause = f"was killed by signal {signal.Signals(-code).name}"
         if -code == signal.SIGKILL:
-            how += " (possibly by the kernel's out-of-memory killer)"
+            cause += " (possibly by the kernel's out-of-memory killer)"
     else:
-        how = f"exited with status {code}"
+        cause = f"exited with status {code}"
     return ResponseError(
         ErrorClass.HARNESS_ERROR,
-        f"the worker process evaluating response {spec_id} {how}",
+        f"the worker process evaluating response {spec_id} {cause}",
     )
 
 
