@@ -80,6 +80,9 @@ def collect_responses(
     """Expand `inputs` into responses sorted by id; raise ConfigError on bad input.
 
     Duplicate ids across inputs are rejected, because results are stored by id.
+
+    NOTE: ingestion runs in the calling process without the workers' time and
+    memory limits, and every ingested project stays in memory until the batch ends.
     """
     columns = columns or Columns()
     specs: list[ResponseSpec] = []
