@@ -129,7 +129,9 @@ def evaluate_project(
         if evaluation.synth.ok and settings.deployability:
             stage = "deployability"
             evaluation.deploy = _timed(
-                timings, "deploy", lambda: _deployability(evaluation.synth, settings)
+                timings,
+                "deploy",
+                lambda: _deployability(evaluation.synth, project, settings),
             )
         if evaluation.synth.ok and ideal is not None and ideal.synth.ok and settings.diff:
             stage = "diff"
@@ -179,7 +181,7 @@ def _synthesize(project: Project, settings: EvalSettings, env=None, context=None
     from harness.synth import synthesize
 
     if cfn.is_template_response(project):
-        return cfn.synthesize_template(project, parameters=context or None)
+        return cfn.synthesize_template(project, settings, parameters=context or None)
     return synthesize(project, _synth_settings(settings, env, context))
 
 
@@ -200,10 +202,10 @@ def _run_rules(
     return run_rules(task, ctx)
 
 
-def _deployability(synth: SynthResult, settings: EvalSettings):
+def _deployability(synth: SynthResult, project: Project, settings: EvalSettings):
     from harness.deploy import check_deployability
 
-    return check_deployability(synth.stacks, settings.region)
+    return check_deployability(synth.stacks, settings.region, project)
 
 
 def _diff(ideal: Evaluation, evaluation: Evaluation, task: Task, settings: EvalSettings):
