@@ -45,9 +45,7 @@ class DetectionMatrix:
             "task": self.task,
             "items": self.items,
             "exact": self.exact,
-            "rows": [
-                {**vars(row), "exact": row.exact} for row in self.rows
-            ],
+            "rows": [{**vars(row), "exact": row.exact} for row in self.rows],
         }
 
 
@@ -62,11 +60,15 @@ def detection_matrix(
 ) -> DetectionMatrix:
     """Generate every single-flaw variant of `ideal`, evaluate each, and compare."""
     # Only the taxonomy verdicts matter here, so the slower stages are skipped.
-    settings = replace(settings or EvalSettings(task=task.id), deployability=False, diff=False)
+    settings = replace(
+        settings or EvalSettings(task=task.id), deployability=False, diff=False
+    )
     variants = _variants_module(task).make_all_variants(ideal, work_dir)
     matrix = DetectionMatrix(task=task.id, items=[item.id for item in task.items])
     for flaw in matrix.items:
-        evaluation = evaluate_path(variants[flaw], settings=settings, response_id=f"flaw-{flaw}")
+        evaluation = evaluate_path(
+            variants[flaw], settings=settings, response_id=f"flaw-{flaw}"
+        )
         fired = {f.item for f in evaluation.findings if f.status is Status.FAIL}
         error = evaluation.synth.error
         matrix.rows.append(
@@ -82,7 +84,9 @@ def detection_matrix(
 
 
 def _variants_module(task: Task):
-    return importlib.import_module(f"harness.tasks.{task.id.replace('-', '_')}.variants")
+    return importlib.import_module(
+        f"harness.tasks.{task.id.replace('-', '_')}.variants"
+    )
 
 
 def _ordered(task: Task, ids: set[str]) -> list[str]:

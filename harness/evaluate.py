@@ -82,7 +82,9 @@ def evaluate_path(
     return evaluate_project(project, info=info, ideal=ideal_eval, settings=settings)
 
 
-def evaluate_ideal(path: Path | str, settings: EvalSettings | None = None) -> Evaluation:
+def evaluate_ideal(
+    path: Path | str, settings: EvalSettings | None = None
+) -> Evaluation:
     """Evaluate an ideal response on its own; it is the calibration for the rules."""
     evaluation = evaluate_path(path, settings=settings, response_id="ideal")
     evaluation.settings["role"] = "ideal"
@@ -121,10 +123,14 @@ def evaluate_project(
     )
     stage = "synthesis"
     try:
-        evaluation.synth = _timed(timings, "synth", lambda: _synthesize(project, settings))
+        evaluation.synth = _timed(
+            timings, "synth", lambda: _synthesize(project, settings)
+        )
         stage = "rules"
         evaluation.findings = _timed(
-            timings, "rules", lambda: _run_rules(task, project, evaluation.synth, settings)
+            timings,
+            "rules",
+            lambda: _run_rules(task, project, evaluation.synth, settings),
         )
         if evaluation.synth.ok and settings.deployability:
             stage = "deployability"
@@ -133,14 +139,19 @@ def evaluate_project(
                 "deploy",
                 lambda: _deployability(evaluation.synth, project, settings),
             )
-        if evaluation.synth.ok and ideal is not None and ideal.synth.ok and settings.diff:
+        if (
+            evaluation.synth.ok
+            and ideal is not None
+            and ideal.synth.ok
+            and settings.diff
+        ):
             stage = "diff"
             evaluation.diff = _timed(
                 timings, "diff", lambda: _diff(ideal, evaluation, task, settings)
             )
         stage = "score"
         evaluation.score = _score(evaluation, task, settings)
-    except Exception as exc:  # noqa: BLE001 - any crash here is the harness's own
+    except Exception as exc:
         logger.exception("harness failed in %s on response %s", stage, info.id)
         evaluation.synth.error = evaluation.synth.error or ResponseError(
             ErrorClass.HARNESS_ERROR,
@@ -161,8 +172,11 @@ def _timed(timings: dict[str, float], name: str, call: Callable[[], Any]) -> Any
         timings[name] = round(time.perf_counter() - start, 4)
 
 
-def _synth_settings(settings: EvalSettings, env: dict[str, str] | None = None,
-                    context: dict[str, Any] | None = None):
+def _synth_settings(
+    settings: EvalSettings,
+    env: dict[str, str] | None = None,
+    context: dict[str, Any] | None = None,
+):
     from harness.synth import SynthSettings
 
     return SynthSettings(
@@ -176,7 +190,9 @@ def _synth_settings(settings: EvalSettings, env: dict[str, str] | None = None,
     )
 
 
-def _synthesize(project: Project, settings: EvalSettings, env=None, context=None) -> SynthResult:
+def _synthesize(
+    project: Project, settings: EvalSettings, env=None, context=None
+) -> SynthResult:
     from harness import cfn
     from harness.synth import synthesize
 
@@ -208,7 +224,9 @@ def _deployability(synth: SynthResult, project: Project, settings: EvalSettings)
     return check_deployability(synth.stacks, settings.region, project)
 
 
-def _diff(ideal: Evaluation, evaluation: Evaluation, task: Task, settings: EvalSettings):
+def _diff(
+    ideal: Evaluation, evaluation: Evaluation, task: Task, settings: EvalSettings
+):
     from harness.diff import diff_templates, load_attribution
 
     result = diff_templates(
@@ -223,7 +241,9 @@ def _diff(ideal: Evaluation, evaluation: Evaluation, task: Task, settings: EvalS
 def _score(evaluation: Evaluation, task: Task, settings: EvalSettings) -> dict:
     from harness import score as scoring
 
-    weights = scoring.Weights.from_mapping(settings.weights) if settings.weights else None
+    weights = (
+        scoring.Weights.from_mapping(settings.weights) if settings.weights else None
+    )
     result = scoring.score(
         evaluation.findings,
         task.items,

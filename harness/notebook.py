@@ -7,7 +7,9 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "failure_analysis.ipynb"
+NOTEBOOK = (
+    Path(__file__).resolve().parent.parent / "notebooks" / "failure_analysis.ipynb"
+)
 
 
 def execute_notebook(
@@ -27,7 +29,10 @@ def execute_notebook(
     nb = nbformat.read(notebook, as_version=4)
     _set_parameter(nb, results_dir)
     client = NotebookClient(
-        nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(notebook.parent)}}
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(notebook.parent)}},
     )
     client.execute()
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -49,4 +54,6 @@ def _set_parameter(nb: nbformat.NotebookNode, results_dir: Path | None) -> None:
         if "parameters" in cell.get("metadata", {}).get("tags", []):
             cell.source = f"RESULTS_DIR = {value}  # set by iac-harness notebook"
             return
-    raise ValueError(f"the notebook has no cell tagged 'parameters' to set RESULTS_DIR in")
+    raise ValueError(
+        "the notebook has no cell tagged 'parameters' to set RESULTS_DIR in"
+    )

@@ -69,7 +69,9 @@ def make_bundled_run(output: Path) -> None:
     task = load_task(settings.task)
     with tempfile.TemporaryDirectory(prefix="iac-harness-variants-") as work:
         matrix = detection_matrix(task, responses / "ideal", Path(work))
-    (output / "detection.json").write_text(json.dumps(matrix.to_dict(), indent=2) + "\n")
+    (output / "detection.json").write_text(
+        json.dumps(matrix.to_dict(), indent=2) + "\n"
+    )
 
 
 @dataclass
@@ -116,8 +118,18 @@ class Run:
                     ),
                 }
             )
-        columns = ["response_id", "entries", "explained", "unexplained", "explained_share"]
-        return pd.DataFrame(rows, columns=columns).sort_values("response_id").reset_index(drop=True)
+        columns = [
+            "response_id",
+            "entries",
+            "explained",
+            "unexplained",
+            "explained_share",
+        ]
+        return (
+            pd.DataFrame(rows, columns=columns)
+            .sort_values("response_id")
+            .reset_index(drop=True)
+        )
 
     @cached_property
     def unexplained(self) -> pd.DataFrame:
@@ -128,15 +140,21 @@ class Run:
             if not _items(entry)
         ]
         columns = ["response_id", "kind", "resource_type", "path", "ideal", "model"]
-        return pd.DataFrame(rows, columns=columns).sort_values(
-            ["response_id", "kind", "resource_type", "path"]
-        ).reset_index(drop=True)
+        return (
+            pd.DataFrame(rows, columns=columns)
+            .sort_values(["response_id", "kind", "resource_type", "path"])
+            .reset_index(drop=True)
+        )
 
     def report_text(self, response_id: str | None = None) -> str | None:
         """Return the markdown report of one response (default: the first non-ideal one)."""
         reports = self.directory / "reports"
         if response_id is None:
-            ids = [e.response.id for e in self.evaluations if e.settings.get("role") != "ideal"]
+            ids = [
+                e.response.id
+                for e in self.evaluations
+                if e.settings.get("role") != "ideal"
+            ]
             if not ids:
                 return None
             response_id = ids[0]
@@ -147,8 +165,14 @@ class Run:
 def load_run(directory: Path) -> Run:
     evaluations = load_evaluations(directory)
     if not evaluations:
-        raise FileNotFoundError(f"no evaluation documents in {directory / 'evaluations'}")
-    return Run(directory=directory, evaluations=evaluations, task=load_task(evaluations[0].task))
+        raise FileNotFoundError(
+            f"no evaluation documents in {directory / 'evaluations'}"
+        )
+    return Run(
+        directory=directory,
+        evaluations=evaluations,
+        task=load_task(evaluations[0].task),
+    )
 
 
 def _items(entry: dict) -> list:

@@ -185,7 +185,9 @@ def load_evaluations(directory: Path) -> list[Evaluation]:
     return [Evaluation.from_dict(json.loads(p.read_text())) for p in paths]
 
 
-def write_tables(evaluations: list[Evaluation], task: Task, directory: Path) -> dict[str, Path]:
+def write_tables(
+    evaluations: list[Evaluation], task: Task, directory: Path
+) -> dict[str, Path]:
     """Write the findings, scores and deployability tables as CSV and parquet."""
     frames = {
         "findings": findings_frame(evaluations, task),

@@ -51,7 +51,11 @@ def _toolchain_cdk_version() -> str | None:
     except ImportError:
         return None
     directory = toolchain_dir()
-    package = directory / "node_modules" / "aws-cdk-lib" / "package.json" if directory else None
+    package = (
+        directory / "node_modules" / "aws-cdk-lib" / "package.json"
+        if directory
+        else None
+    )
     if package is None or not package.exists():
         return None
     return json.loads(package.read_text())["version"]

@@ -10,9 +10,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from harness.evaluate import EvalSettings, evaluate_path, evaluate_project, evaluate_to_directory
+from harness.evaluate import (
+    EvalSettings,
+    evaluate_path,
+    evaluate_project,
+    evaluate_to_directory,
+)
 from harness.evaluation import ResponseInfo
-from harness.findings import Finding, Status
+from harness.findings import Status
 from harness.ingest import ingest
 from harness.tasks.pci_payment_vpc import TASK
 from harness.taxonomy import Task
@@ -92,7 +97,9 @@ def test_evaluation_document_round_trips(bundled_run):
     assert [f["item"] for f in data["findings"]] == ALL_ITEMS
 
 
-@pytest.mark.parametrize(("python_twin", "ts_twin"), [(IDEAL, "ideal.md"), (MODEL, "model.md")])
+@pytest.mark.parametrize(
+    ("python_twin", "ts_twin"), [(IDEAL, "ideal.md"), (MODEL, "model.md")]
+)
 def test_typescript_twin_matches_python(python_twin, ts_twin):
     python_eval = evaluate_path(python_twin)
     ts_eval = evaluate_path(TS / ts_twin)
@@ -151,20 +158,42 @@ def test_root_causes_only_drops_consequences():
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "harness", *args],
-        capture_output=True, text=True, cwd=cwd, timeout=600, check=False,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=600,
+        check=False,
     )
 
 
 def test_cli_exit_status_follows_outcome(tmp_path):
-    model_run = _cli("evaluate", str(MODEL), "--ideal", str(IDEAL), "-o", str(tmp_path / "m"), cwd=REPO)
+    model_run = _cli(
+        "evaluate",
+        str(MODEL),
+        "--ideal",
+        str(IDEAL),
+        "-o",
+        str(tmp_path / "m"),
+        cwd=REPO,
+    )
     assert model_run.returncode == 1, model_run.stderr
     assert "nat-gateway-per-az" in model_run.stdout
-    ideal_run = _cli("evaluate", str(IDEAL), "-o", str(tmp_path / "i"), "--no-report", cwd=REPO)
+    ideal_run = _cli(
+        "evaluate", str(IDEAL), "-o", str(tmp_path / "i"), "--no-report", cwd=REPO
+    )
     assert ideal_run.returncode == 0, ideal_run.stderr
 
 
 def test_cli_rejects_a_bad_weight(tmp_path):
-    run = _cli("evaluate", str(IDEAL), "--weight", "critical=lots", "-o", str(tmp_path), cwd=REPO)
+    run = _cli(
+        "evaluate",
+        str(IDEAL),
+        "--weight",
+        "critical=lots",
+        "-o",
+        str(tmp_path),
+        cwd=REPO,
+    )
     assert run.returncode == 2
     assert "critical=lots" in run.stderr
 
@@ -173,8 +202,14 @@ def test_cli_weights_file(tmp_path):
     weights = tmp_path / "weights.yaml"
     weights.write_text("critical: 1\nhigh: 1\nmedium: 100\n")
     run = _cli(
-        "evaluate", str(MODEL), "--weights-file", str(weights), "-o", str(tmp_path / "r"),
-        "--no-report", cwd=REPO,
+        "evaluate",
+        str(MODEL),
+        "--weights-file",
+        str(weights),
+        "-o",
+        str(tmp_path / "r"),
+        "--no-report",
+        cwd=REPO,
     )
     assert run.returncode == 1
     scores = pd.read_csv(tmp_path / "r" / "scores.csv")

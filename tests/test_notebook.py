@@ -38,7 +38,10 @@ def test_notebook_command_writes_html(bundled_results, tmp_path):
     assert "2 evaluated responses" in text
     assert str(tmp_path) not in text
     images = [
-        o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})
+        o
+        for c in nb.cells
+        for o in c.get("outputs", [])
+        if "image/png" in o.get("data", {})
     ]
     assert len(images) == 3
 
@@ -50,9 +53,22 @@ def test_notebook_rejects_a_folder_without_results(tmp_path):
 
 def _nbval(notebook: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval",
-         "--nbval-current-env", str(notebook)],
-        capture_output=True, text=True, timeout=600, check=False, cwd=notebook.parent,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--nbval",
+            "--nbval-current-env",
+            str(notebook),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        cwd=notebook.parent,
     )
 
 

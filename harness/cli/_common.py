@@ -73,7 +73,11 @@ def findings_table(evaluation: Evaluation, task: Task) -> Table:
     for finding in evaluation.findings:
         item = task.item(finding.item)
         status = STATUS_STYLE.get(finding.status, "")
-        note = f" (consequence of {', '.join(finding.consequence_of)})" if finding.consequence_of else ""
+        note = (
+            f" (consequence of {', '.join(finding.consequence_of)})"
+            if finding.consequence_of
+            else ""
+        )
         table.add_row(
             finding.item,
             item.slug,

@@ -12,9 +12,20 @@ from harness.cli import app, console
 
 @app.command()
 def notebook(
-    results: Annotated[Path, typer.Argument(help="Results directory written by evaluate or batch.")],
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="Executed notebook to write (default: RESULTS/failure_analysis.ipynb).")] = None,
-    html: Annotated[bool, typer.Option(help="Also write an HTML rendering beside the notebook.")] = False,
+    results: Annotated[
+        Path, typer.Argument(help="Results directory written by evaluate or batch.")
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o",
+            "--output",
+            help="Executed notebook to write (default: RESULTS/failure_analysis.ipynb).",
+        ),
+    ] = None,
+    html: Annotated[
+        bool, typer.Option(help="Also write an HTML rendering beside the notebook.")
+    ] = False,
 ) -> None:
     """Execute the failure-analysis notebook on RESULTS and write the executed copy."""
     from harness.notebook import execute_notebook
