@@ -7,9 +7,11 @@ its own pool, and `close_default_pool` stops the one started on first use.
 
 from harness.synth.warm._pool import WarmPool, close_default_pool, current_pool
 from harness.synth.warm._runner import WarmRunner, WarmRunReport
+from harness.synth.warm._typecheck import TypeCheckingRunner, type_check
 from harness.synth.warm._worker import WorkerUnavailable
 
 __all__ = [
+    "TypeCheckingRunner",
     "WarmPool",
     "WarmRunReport",
     "WarmRunner",
@@ -17,6 +19,7 @@ __all__ = [
     "close_default_pool",
     "current_pool",
     "select_runner",
+    "type_check",
 ]
 
 
@@ -24,10 +27,11 @@ def select_runner(settings):
     """Return what compiles and runs an app under `settings`: a warm runner or `_launch`.
 
     `isolation="strict"` always gets the cold launcher, which starts one fresh
-    process per step.
+    process per step; `typecheck` adds a type check of TypeScript apps.
     """
     from harness.synth import _launch
 
-    if settings.isolation == "strict":
-        return _launch
-    return WarmRunner(current_pool())
+    runner = _launch if settings.isolation == "strict" else WarmRunner(current_pool())
+    if settings.typecheck:
+        return TypeCheckingRunner(runner, current_pool())
+    return runner

@@ -43,7 +43,6 @@ class Execution:
     worker_output: str = ""
     network_isolated: bool = False
     leaks: list[str] = field(default_factory=list)
-    stage: str = ""
 
 
 class WarmPool:
@@ -95,30 +94,44 @@ class WarmPool:
     def execute(
         self,
         spec: WorkerSpec,
-        message: dict,
+        prepare: Callable[[Worker], dict],
         timeout: float,
-        prepare: Callable[[Worker], None] | None = None,
+        collect: Callable[[Worker, Execution], None] | None = None,
     ) -> Execution:
-        """Run one request on a worker of `spec`, after `prepare(worker)` if given.
+        """Send the request `prepare(worker)` returns to a worker of `spec`.
 
-        A timeout or a worker's death is returned in the `Execution`; a worker
-        that cannot start or breaks the protocol raises WorkerUnavailable.
+        `collect(worker, execution)` runs before the worker serves anyone
+        else. A timeout or a worker's death is returned in the `Execution`; a
+        worker that cannot start or breaks the protocol raises WorkerUnavailable.
         """
         worker = self._acquire(spec)
-        if prepare is not None:
-            try:
-                prepare(worker)
-            except BaseException:
-                self._release(worker, healthy=True)
-                raise
+        execution = Execution(None, 0.0, network_isolated=worker.network_isolated)
+        try:
+            message = prepare(worker)
+            self._request(worker, message, timeout, execution)
+            if collect is not None:
+                collect(worker, execution)
+        except BaseException:
+            self._release(worker, healthy=False)
+            raise
+        reply = execution.reply
+        if reply is not None and "error" in reply:
+            self._release(worker, healthy=False)
+            raise WorkerUnavailable(
+                f"the {spec.language} worker failed: {str(reply['error'])[:2000]}"
+            )
+        if reply is not None:
+            execution.leaks = [str(leak) for leak in reply.get("leaks", [])]
+        if execution.leaks:
+            self.stats["leaks"] += 1
+        self._release(worker, healthy=reply is not None and not execution.leaks)
+        return execution
+
+    def _request(
+        self, worker: Worker, message: dict, timeout: float, execution: Execution
+    ) -> None:
         offset = worker.log_size()
         start = time.monotonic()
-        execution = Execution(
-            None,
-            0.0,
-            network_isolated=worker.network_isolated,
-            stage=str(worker.stage),
-        )
         try:
             execution.reply = worker.request(message, timeout)
         except WorkerTimeout:
@@ -128,26 +141,10 @@ class WarmPool:
         except WorkerDied as died:
             self.stats["crashes"] += 1
             execution.returncode = died.returncode
-        except WorkerUnavailable:
-            self._release(worker, healthy=False)
-            raise
         execution.wall_seconds = time.monotonic() - start
         worker.jobs += 1
-        reply = execution.reply
-        if reply is None:
+        if execution.reply is None:
             execution.worker_output = _since(worker, offset)
-            self._release(worker, healthy=False)
-            return execution
-        if "error" in reply:
-            self._release(worker, healthy=False)
-            raise WorkerUnavailable(
-                f"the {spec.language} worker failed: {str(reply['error'])[:2000]}"
-            )
-        execution.leaks = [str(leak) for leak in reply.get("leaks", [])]
-        if execution.leaks:
-            self.stats["leaks"] += 1
-        self._release(worker, healthy=not execution.leaks)
-        return execution
 
     def _acquire(self, spec: WorkerSpec) -> Worker:
         with self._condition:

@@ -2,17 +2,19 @@
 
 `WarmRunner` offers `compile_typescript`, `run_typescript` and `run_python`
 with the signatures and results of `harness.synth._launch`, so the synthesis
-steps, classification and assembly reading are the cold path's own.
+steps, classification and assembly reading are the cold path's own. A worker
+may write only its own home, so each job's project moves into the worker's
+stage directory (see `_stage`), its output goes to the home, and both come
+back to the run directory with the home's paths replaced by the run's.
 """
 
 from __future__ import annotations
 
-import functools
+import dataclasses
 import json
 import logging
 import shutil
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,13 +31,15 @@ log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 TS_WORKER = HERE / "worker_ts.js"
 PY_WORKER = HERE / "worker_py.py"
+OVERFLOW_VARIABLE = "CONTEXT_OVERFLOW_LOCATION_ENV"
+WORKER_LIFETIME_SECONDS = 6 * 3600
 # Variables that differ between apps and are set by each job, not at start.
 PER_RUN_VARIABLES = (
     "HOME",
     "TMPDIR",
     "CDK_OUTDIR",
     "CDK_CONTEXT_JSON",
-    "CONTEXT_OVERFLOW_LOCATION_ENV",
+    OVERFLOW_VARIABLE,
 )
 
 
@@ -62,12 +66,16 @@ class WarmRunner:
         project_files: set[str],
     ) -> tuple[str | None, ResponseError | None]:
         """Compile as `_launch.compile_typescript` does, inside a TypeScript worker."""
-        job = run.jobs / "compile.json"
-        job.write_text(json.dumps({"project": str(run.project), "entry": entry}))
         wall = min(_launch.COMPILE_SECONDS, limits.wall_seconds)
         stdout, stderr = _log_paths(run.logs / "compile", "compile_ts")
-        message = {"type": "compile", "job": str(job)}
-        execution = self.pool.execute(_ts_spec(node, env, limits), message, wall)
+
+        def prepare(worker: Worker) -> dict:
+            stage_project(worker, run)
+            job = _fresh(worker.home / "job") / "compile.json"
+            job.write_text(json.dumps({"project": str(worker.stage), "entry": entry}))
+            return {"type": "compile", "job": str(job)}
+
+        execution = self.pool.execute(_ts_spec(node, env, limits), prepare, wall)
         reply = execution.reply
         if reply is None:
             outcome = _outcome(execution, stdout, stderr)
@@ -93,80 +101,141 @@ class WarmRunner:
         round_: int,
     ) -> WarmRunReport:
         """Run the compiled entry as `_launch.run_typescript` does, in a worker."""
-        message = {
-            "type": "run",
-            "entry": str(run.project / compiled_entry),
-            "cwd": str(run.project),
-            "env": env,
-        }
-        return self._run(run, _ts_spec(node, env, limits), message, limits, round_)
+        job = _Job(run, round_, "typescript", compiled_entry, env)
+        return self._run(job, _ts_spec(node, env, limits), limits)
 
     def run_python(
         self, run: RunDir, entry: str, env: dict[str, str], limits: Limits, round_: int
     ) -> WarmRunReport:
         """Run the entry as `_launch.run_python` does, in a Python worker."""
-        message = {
-            "type": "run",
-            "entry": str(run.project / entry),
-            "project": str(run.project),
-            "cwd": str(run.project),
-            "env": env,
-            "outdir": env["CDK_OUTDIR"],
-            "context": _context_of(env),
-        }
-        return self._run(
-            run,
-            _py_spec(env, limits),
-            message,
-            limits,
-            round_,
-            functools.partial(stage_project, run=run),
-        )
+        job = _Job(run, round_, "python", entry, env)
+        return self._run(job, _py_spec(env, limits), limits)
 
-    def _run(
-        self,
-        run: RunDir,
-        spec: WorkerSpec,
-        message: dict,
-        limits: Limits,
-        round_: int,
-        prepare: Callable[[Worker], None] | None = None,
-    ) -> WarmRunReport:
-        result = run.jobs / f"result-{round_}.json"
-        stdout, stderr = _log_paths(
-            run.logs / f"round-{round_}", f"worker_{spec.language}"
-        )
-        message = {
-            **message,
-            "result": str(result),
-            "stdout": str(stdout),
-            "stderr": str(stderr),
-        }
+    def _run(self, job: _Job, spec: WorkerSpec, limits: Limits) -> WarmRunReport:
         warnings: list[str] = []
-        execution = self.pool.execute(spec, message, limits.wall_seconds, prepare)
+        execution = self.pool.execute(
+            spec, job.prepare, limits.wall_seconds, job.collect
+        )
         if execution.leaks:
             warnings.append(_leak_warning(execution.leaks))
             log.warning(
                 "%s changed state shared between apps (%s); running it again on a "
                 "fresh worker",
-                run.project,
+                job.run.project,
                 "; ".join(execution.leaks),
             )
-            shutil.rmtree(run.outdir, ignore_errors=True)
-            result.unlink(missing_ok=True)
-            execution = self.pool.execute(spec, message, limits.wall_seconds, prepare)
-        if prepare is not None:
-            for path in (result, stdout, stderr):
-                _replace_in_file(path, execution.stage, str(run.project))
-        outcome = _outcome(execution, stdout, stderr)
-        return WarmRunReport(outcome, _read_report(result), warnings)
+            execution = self.pool.execute(
+                spec, job.prepare, limits.wall_seconds, job.collect
+            )
+        outcome = _outcome(execution, job.stdout, job.stderr)
+        return WarmRunReport(outcome, _read_report(job.result), warnings)
+
+
+class _Job:
+    """One app run: its files in the run directory and their twins in a worker."""
+
+    def __init__(
+        self, run: RunDir, round_: int, language: str, entry: str, env: dict[str, str]
+    ) -> None:
+        self.run = run
+        self.language = language
+        self.entry = entry
+        self.env = env
+        self.result = run.jobs / f"result-{round_}.json"
+        self.stdout, self.stderr = _log_paths(
+            run.logs / f"round-{round_}", f"worker_{language}"
+        )
+
+    def prepare(self, worker: Worker) -> dict:
+        """Stage the project in `worker` and return the request naming its paths."""
+        stage_project(worker, self.run)
+        job_dir = _fresh(worker.home / "job")
+        outdir = worker.home / "out"
+        shutil.rmtree(outdir, ignore_errors=True)
+        self.result.unlink(missing_ok=True)
+        env = {
+            **self.env,
+            "HOME": str(worker.home / "home"),
+            "TMPDIR": str(worker.home / "tmp"),
+            "CDK_OUTDIR": str(outdir),
+        }
+        context = _context_of(self.env)
+        if OVERFLOW_VARIABLE in env:
+            overflow = job_dir / "context.json"
+            overflow.write_text(json.dumps(context, sort_keys=True))
+            env[OVERFLOW_VARIABLE] = str(overflow)
+        message = {
+            "type": "run",
+            "entry": str(worker.stage / self.entry),
+            "cwd": str(worker.stage),
+            "env": env,
+            "result": str(job_dir / "result.json"),
+            "stdout": str(job_dir / "stdout"),
+            "stderr": str(job_dir / "stderr"),
+        }
+        if self.language == "python":
+            message.update(
+                project=str(worker.stage), outdir=str(outdir), context=context
+            )
+        return message
+
+    def collect(self, worker: Worker, execution: Execution) -> None:
+        """Move the job's output to the run, with the worker's paths replaced."""
+        replacements = [
+            (str(worker.stage), str(self.run.project)),
+            (str(worker.home / "out"), str(self.run.outdir)),
+            (str(worker.home / "home"), str(self.run.root / "home")),
+            (str(worker.home / "tmp"), str(self.run.root / "tmp")),
+        ]
+        job_dir = worker.home / "job"
+        for name, target in (
+            ("result.json", self.result),
+            ("stdout", self.stdout),
+            ("stderr", self.stderr),
+        ):
+            _copy_replacing(job_dir / name, target, replacements)
+        outdir = worker.home / "out"
+        if outdir.is_dir():
+            shutil.rmtree(self.run.outdir, ignore_errors=True)
+            shutil.move(str(outdir), str(self.run.outdir))
+            for path in _assembly_json(self.run.outdir):
+                _copy_replacing(path, path, replacements)
+
+
+def _fresh(directory: Path) -> Path:
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    return directory
+
+
+def _assembly_json(outdir: Path) -> list[Path]:
+    """Return the cloud assembly's JSON files, leaving asset directories alone."""
+    found = []
+    for path in outdir.rglob("*.json"):
+        parts = path.relative_to(outdir).parts
+        if not any(part.startswith("asset.") for part in parts):
+            found.append(path)
+    return found
+
+
+def _copy_replacing(
+    source: Path, target: Path, replacements: list[tuple[str, str]]
+) -> None:
+    """Write `source`'s text to `target` with each (old, new) pair replaced."""
+    try:
+        text = source.read_text(encoding="utf-8", errors="surrogateescape")
+    except OSError:
+        return
+    for old, new in replacements:
+        text = text.replace(old, new)
+    target.write_text(text, encoding="utf-8", errors="surrogateescape")
 
 
 def _context_of(env: dict[str, str]) -> dict:
     """Return the context a cold run passes in the environment or its overflow file."""
     if "CDK_CONTEXT_JSON" in env:
         return json.loads(env["CDK_CONTEXT_JSON"])
-    overflow = env.get("CONTEXT_OVERFLOW_LOCATION_ENV")
+    overflow = env.get(OVERFLOW_VARIABLE)
     return json.loads(Path(overflow).read_text()) if overflow else {}
 
 
@@ -177,23 +246,28 @@ def _leak_warning(leaks: list[str]) -> str:
     )
 
 
-def _base_env(env: dict[str, str]) -> tuple[tuple[str, str], ...]:
+def base_env(env: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    """Return a job's environment without the variables that differ between apps."""
     return tuple(sorted((k, v) for k, v in env.items() if k not in PER_RUN_VARIABLES))
 
 
-def _worker_limits(limits: Limits) -> Limits:
-    """Return the limits of a worker process: a job's, without its wall time."""
-    return Limits(0.0, limits.memory_mb, limits.file_mb, limits.isolate_network)
+def worker_limits(limits: Limits) -> Limits:
+    """Return the limits of a worker process: a job's, with a lifetime's CPU time.
+
+    The sandbox derives the CPU rlimit from the wall time, which for a worker
+    is a backstop only: the pool enforces each job's own timeout.
+    """
+    return dataclasses.replace(limits, wall_seconds=WORKER_LIFETIME_SECONDS)
 
 
 def _ts_spec(node: str, env: dict[str, str], limits: Limits) -> WorkerSpec:
     argv = (node, "--enable-source-maps", str(TS_WORKER), str(_launch.COMPILE_SCRIPT))
-    return WorkerSpec("typescript", argv, _base_env(env), _worker_limits(limits))
+    return WorkerSpec("typescript", argv, base_env(env), worker_limits(limits))
 
 
 def _py_spec(env: dict[str, str], limits: Limits) -> WorkerSpec:
     argv = (sys.executable, str(PY_WORKER), str(_launch.PY_RUNNER))
-    return WorkerSpec("python", argv, _base_env(env), _worker_limits(limits))
+    return WorkerSpec("python", argv, base_env(env), worker_limits(limits))
 
 
 def _log_paths(directory: Path, name: str) -> tuple[Path, Path]:
@@ -218,16 +292,6 @@ def _outcome(execution: Execution, stdout: Path, stderr: Path) -> ProcessOutcome
         stderr_path=stderr,
         network_isolated=execution.network_isolated,
     )
-
-
-def _replace_in_file(path: Path, old: str, new: str) -> None:
-    """Replace a staged project's path in a job's output with the run's own."""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return
-    if old and old in text:
-        path.write_text(text.replace(old, new), encoding="utf-8")
 
 
 def _read_report(path: Path) -> dict | None:

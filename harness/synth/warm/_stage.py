@@ -1,11 +1,10 @@
-"""Move a Python job's project into its worker's start directory.
+"""Move a job's project into its worker's stage directory, and back.
 
-The jsii kernel is a node process that resolves relative paths (assets, an
-explicit `outdir`) against its own working directory, which it takes from the
-worker when the worker starts and which nothing can change afterwards. So
-the project's files move into that directory for the job, and the run's
-project path becomes a symlink to it; Python still imports the files through
-the run's path, so frames and sites name the run's paths as in a cold run.
+A worker may write only its own home, which its sandbox binds, and the jsii
+kernel of a Python worker resolves relative paths (assets, an explicit
+`outdir`) against the working directory it started in, which nothing can
+change afterwards. So the project's files move into the stage, the worker's
+start directory, and the run's project path becomes a symlink to it.
 """
 
 from __future__ import annotations

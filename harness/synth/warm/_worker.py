@@ -6,7 +6,6 @@ import json
 import logging
 import os
 import select
-import shutil
 import signal
 import subprocess
 import time
@@ -14,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.errors import HarnessError
-from harness.synth import _process
+from harness.synth import _sandbox
 from harness.synth._process import Limits
 
 log = logging.getLogger(__name__)
@@ -66,6 +65,7 @@ class Worker:
         self.network_isolated = False
         self.started = 0.0
         self.staged_from: Path | None = None
+        self.containment: _sandbox.Containment | None = None
 
     @property
     def stage(self) -> Path:
@@ -86,7 +86,8 @@ class Worker:
             "TMPDIR": str(self.home / "tmp"),
         }
         read_end, write_end = os.pipe()
-        argv = [*self._contained_argv(), str(self.home / "warmup"), str(write_end)]
+        self.containment = self._contain(env, write_end)
+        argv = self.containment.argv
         start = time.monotonic()
         try:
             with self.log_path.open("ab") as log_file:
@@ -102,6 +103,7 @@ class Worker:
                 )
         except OSError as exc:
             os.close(read_end)
+            self.containment.close()
             raise WorkerUnavailable(f"could not start {argv[0]}: {exc}") from exc
         finally:
             os.close(write_end)
@@ -126,22 +128,20 @@ class Worker:
             self.started,
         )
 
-    def _contained_argv(self) -> list[str]:
-        """Wrap the command in the same rlimits and network namespace as a cold run."""
-        limits = self.spec.limits
-        argv = list(self.spec.argv)
-        self.network_isolated = (
-            limits.isolate_network and _process.network_namespace_available()
+    def _contain(self, env: dict[str, str], reply_fd: int) -> _sandbox.Containment:
+        """Wrap the command in the cold path's layers; only the home is writable."""
+        argv = [*self.spec.argv, str(self.home / "warmup"), str(reply_fd)]
+        containment = _sandbox.contain(
+            argv, self.stage, env, self.spec.limits, writable=[self.home]
         )
-        if self.network_isolated:
-            argv = [_process._unshare_path(), "-n", "--", *argv]
-        prlimit = shutil.which("prlimit")
-        if prlimit:
-            return [prlimit, *_process._prlimit_options(limits), "--", *argv]
-        raise WorkerUnavailable(
-            "prlimit (util-linux) was not found, so a worker cannot get the "
-            "rlimits of a cold run; install util-linux"
-        )
+        if "rlimits" not in containment.layers:
+            containment.close()
+            raise WorkerUnavailable(
+                "prlimit (util-linux) was not found, so a worker cannot get the "
+                "rlimits of a cold run; install util-linux"
+            )
+        self.network_isolated = "network" in containment.layers
+        return containment
 
     def request(self, message: dict, timeout: float) -> dict:
         """Send one request and return the reply; raise WorkerTimeout or WorkerDied."""
@@ -229,6 +229,9 @@ class Worker:
         if self.reply_fd is not None:
             os.close(self.reply_fd)
             self.reply_fd = None
+        if self.containment is not None:
+            self.containment.close()
+            self.containment = None
 
 
 def group_rss_bytes(pgid: int) -> int:
