@@ -358,3 +358,20 @@ def test_directory_symlink_escape_rejected(tmp_path, link_name):
     link.symlink_to(target)
     with pytest.raises(UnsafePathError):
         ingest(project)
+
+
+def test_disk_filling_stopped(tmp_path):
+    result, seconds = run_hostile(tmp_path, "py_fill_disk")
+    assert result.error is not None
+    assert seconds < TIMEOUT
+    assert list((tmp_path / "work").iterdir()) == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="classify_process does not read ProcessOutcome.output_exceeded yet",
+)
+def test_disk_filling_output_limit(tmp_path):
+    result, _ = run_hostile(tmp_path, "py_fill_disk")
+    assert result.error is not None
+    assert result.error.error_class is ErrorClass.OUTPUT_LIMIT

@@ -264,3 +264,32 @@ def test_doctor_table_output():
     assert result.exit_code == 0, result.output
     for status in _sandbox.layer_statuses():
         assert status.layer in result.output
+
+
+def test_disk_quota_stops_writer(tmp_path):
+    script = (
+        "import os\n"
+        "chunk = b'x' * 1024 * 1024\n"
+        "for number in range(200):\n"
+        "    with open(f'part-{number}', 'wb') as handle:\n"
+        "        handle.write(chunk)\n"
+        "import time\n"
+        "time.sleep(30)\n"
+    )
+    env = {"HOME": str(tmp_path), "TMPDIR": str(tmp_path)}
+    limits = Limits(wall_seconds=20, disk_mb=16)
+    outcome = run_contained(
+        [sys.executable, "-c", script], tmp_path, env, limits, tmp_path / "logs"
+    )
+    assert outcome.output_exceeded
+    assert not outcome.timed_out
+    assert outcome.wall_seconds < 10
+
+
+def test_disk_quota_counts_entries(tmp_path):
+    for number in range(5):
+        (tmp_path / f"file-{number}").write_bytes(b"x" * 1024)
+    assert not _sandbox.over_quota([tmp_path], 1)
+    (tmp_path / "large").write_bytes(b"x" * (2 * 1024 * 1024))
+    assert _sandbox.over_quota([tmp_path], 1)
+    assert not _sandbox.over_quota([tmp_path / "missing"], 1)

@@ -1,4 +1,4 @@
-"""Launch one contained subprocess: time, memory, file-size and network limits.
+"""Launch one contained subprocess: the sandbox's layers, wall time and a disk cap.
 
 Every synthesis subprocess starts here, so that a stricter sandbox can replace
 this one function without touching the callers.
@@ -21,6 +21,7 @@ from harness.synth import _sandbox
 log = logging.getLogger(__name__)
 
 MIB = 1024 * 1024
+POLL_SECONDS = 0.25
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,8 @@ class Limits:
     `isolate_filesystem` gives it a private filesystem view, PID namespace and
     no capabilities where the machine supports them (see `_sandbox`).
     `max_processes` is the pids cgroup cap (threads count), where one is usable.
+    `disk_mb` caps what the process tree may write into its writable
+    directories in total; `run_contained` checks it every POLL_SECONDS.
     """
 
     wall_seconds: float = 120.0
@@ -44,6 +47,7 @@ class Limits:
     isolate_filesystem: bool = True
     max_processes: int = 512
     open_files: int = 4096
+    disk_mb: int = 1024
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,9 @@ class ProcessOutcome:
     stderr_path: Path
     network_isolated: bool
     layers: frozenset[str] = frozenset()
+    # NOTE: `_classify.classify_process` does not read this field yet, so a
+    # process killed for its disk use is classified by its SIGKILL.
+    output_exceeded: bool = False
 
     @property
     def signal(self) -> int | None:
@@ -116,7 +123,7 @@ def run_contained(
                 start_new_session=True,
                 preexec_fn=fallback,  # noqa: PLW1509
             )
-            timed_out = _wait(process, limits.wall_seconds)
+            timed_out, output_exceeded = _wait(process, limits, containment.writable)
     finally:
         containment.close()
     elapsed = time.monotonic() - start
@@ -129,18 +136,35 @@ def run_contained(
         stderr_path=stderr_path,
         network_isolated="network" in containment.layers,
         layers=containment.layers,
+        output_exceeded=output_exceeded,
     )
 
 
-def _wait(process: subprocess.Popen, seconds: float) -> bool:
-    try:
-        process.wait(timeout=seconds)
-        _kill_group(process.pid)
-        return False
-    except subprocess.TimeoutExpired:
-        _kill_group(process.pid)
-        process.wait()
-        return True
+def _wait(
+    process: subprocess.Popen, limits: Limits, writable: list[Path]
+) -> tuple[bool, bool]:
+    """Wait for the process; return (timed out, killed for writing over disk_mb)."""
+    deadline = time.monotonic() + limits.wall_seconds
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            _stop(process)
+            return True, False
+        try:
+            process.wait(timeout=min(POLL_SECONDS, remaining))
+            _kill_group(process.pid)
+            return False, False
+        except subprocess.TimeoutExpired:
+            pass
+        if _sandbox.over_quota(writable, limits.disk_mb):
+            log.info("killed %s: it wrote over %s MiB", process.args[0], limits.disk_mb)
+            _stop(process)
+            return False, True
+
+
+def _stop(process: subprocess.Popen) -> None:
+    _kill_group(process.pid)
+    process.wait()
 
 
 def _kill_group(pgid: int) -> None:

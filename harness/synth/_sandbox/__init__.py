@@ -27,6 +27,7 @@ from harness.synth._sandbox._contain import (
     rlimit_options,
 )
 from harness.synth._sandbox._detect import Mechanisms, detect
+from harness.synth._sandbox._disk import over_quota
 from harness.synth._sandbox._mounts import default_writable
 from harness.synth._sandbox._report import LayerStatus, layer_statuses
 
@@ -39,5 +40,6 @@ __all__ = [
     "default_writable",
     "detect",
     "layer_statuses",
+    "over_quota",
     "rlimit_options",
 ]

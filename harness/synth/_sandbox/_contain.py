@@ -35,13 +35,15 @@ class Containment:
     """One contained launch: the command to run and what to undo afterwards.
 
     `layers` names the active layers: rlimits, network, filesystem,
-    pid_namespace, capabilities, cgroup_pids, cgroup_memory.
+    pid_namespace, capabilities, cgroup_pids, cgroup_memory. `writable` lists
+    the directories the app may write, which the caller can watch for size.
     """
 
     argv: list[str]
     layers: frozenset[str]
     cgroups: list[Path] = field(default_factory=list)
     mount_point: Path | None = None
+    writable: list[Path] = field(default_factory=list)
 
     def close(self) -> None:
         """Kill processes left in this launch's cgroups and remove what it created."""
@@ -81,6 +83,7 @@ def contain(
         containment = Containment([*prefix, *argv], frozenset({"network"}))
     else:
         containment = Containment(list(argv), frozenset())
+    containment.writable = list(writable)
     if mechanisms.prlimit:
         prlimit = [mechanisms.prlimit, *rlimit_options(limits), "--"]
         containment.argv = prlimit + containment.argv
