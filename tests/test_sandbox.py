@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from harness.cli import _register_commands, app
 from harness.synth import _sandbox
 from harness.synth._process import Limits, run_contained
-from harness.synth._sandbox import _cgroups, _mounts
+from harness.synth._sandbox import _cgroups, _detect, _mounts
 from harness.synth._toolchain import harness_home
 
 PROBE = r"""
@@ -124,7 +124,13 @@ def test_rlimit_options_values():
 
 def test_bwrap_command_line(tmp_path):
     command = _mounts.bwrap_argv(
-        [sys.executable, "-c", "pass"], tmp_path, {}, [tmp_path], True, "/usr/bin/bwrap"
+        [sys.executable, "-c", "pass"],
+        tmp_path,
+        {},
+        [tmp_path],
+        True,
+        "/usr/bin/bwrap",
+        overlay=True,
     )
     separator = command.index("--")
     assert command[separator + 1 :] == [sys.executable, "-c", "pass"]
@@ -293,3 +299,16 @@ def test_disk_quota_counts_entries(tmp_path):
     (tmp_path / "large").write_bytes(b"x" * (2 * 1024 * 1024))
     assert _sandbox.over_quota([tmp_path], 1)
     assert not _sandbox.over_quota([tmp_path / "missing"], 1)
+
+
+def test_broken_bwrap_falls_back(tmp_path, monkeypatch):
+    require_layer("filesystem")
+    broken = tmp_path / "bwrap"
+    broken.write_text(
+        "#!/bin/sh\necho 'bwrap: setting up uid map: Permission denied' >&2\nexit 1\n"
+    )
+    broken.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    mechanisms = _detect.detect.__wrapped__()
+    assert mechanisms.bwrap == ""
+    assert mechanisms.private_filesystem

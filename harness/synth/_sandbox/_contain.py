@@ -93,7 +93,13 @@ def contain(
 
 def _bwrap(argv, cwd, env, writable, limits, mechanisms: Mechanisms) -> Containment:
     command = _mounts.bwrap_argv(
-        argv, cwd, env, writable, limits.isolate_network, mechanisms.bwrap
+        argv,
+        cwd,
+        env,
+        writable,
+        limits.isolate_network,
+        mechanisms.bwrap,
+        mechanisms.overlay,
     )
     layers = {"filesystem", "pid_namespace", "capabilities"}
     if limits.isolate_network:

@@ -46,7 +46,7 @@ def detect() -> Mechanisms:
         unshare=unshare,
         prlimit=shutil.which("prlimit") or "",
         setpriv=shutil.which("setpriv") or "",
-        bwrap=shutil.which("bwrap") or "",
+        bwrap="",
         user_namespace=_probe([unshare, "--user", "--map-root-user", "true"]),
         network_namespace=_probe([*namespace_prefix(unshare, "--net"), "true"]),
         private_filesystem=False,
@@ -56,9 +56,13 @@ def detect() -> Mechanisms:
         cgroup_notes=tuple(notes),
         euid=os.geteuid(),
     )
-    private, overlay = _probe_private_filesystem(mechanisms)
+    bwrap, overlay = _probe_bwrap(shutil.which("bwrap") or "", mechanisms)
+    if bwrap:
+        private = False
+    else:
+        private, overlay = _probe_private_filesystem(mechanisms)
     mechanisms = dataclasses.replace(
-        mechanisms, private_filesystem=private, overlay=overlay
+        mechanisms, bwrap=bwrap, private_filesystem=private, overlay=overlay
     )
     log.info("sandbox mechanisms: %s", mechanisms)
     return mechanisms
@@ -93,6 +97,39 @@ def _probe(argv: list[str]) -> bool:
             completed.stderr.decode(errors="replace")[-500:],
         )
     return completed.returncode == 0
+
+
+def _probe_bwrap(bwrap: str, mechanisms: Mechanisms) -> tuple[str, bool]:
+    """Return (bwrap's path if it runs `true` here, whether --tmp-overlay works)."""
+    if not bwrap:
+        return "", False
+    with tempfile.TemporaryDirectory(prefix="iac-sandbox-probe-") as temporary:
+        root = Path(temporary)
+        (root / "cache").mkdir()
+        (root / "work").mkdir()
+        argv = _mounts.bwrap_argv(
+            ["true"],
+            root / "work",
+            {},
+            [root / "work"],
+            mechanisms.network_namespace,
+            bwrap,
+            overlay=False,
+        )
+        cache = str(root / "cache")
+        position = argv.index("--chdir")
+        with_overlay = argv[:position] + [
+            "--overlay-src",
+            cache,
+            "--tmp-overlay",
+            cache,
+        ]
+        if _probe(with_overlay + argv[position:]):
+            return bwrap, True
+        if _probe(argv):
+            return bwrap, False
+    log.info("bwrap at %s does not work here; using unshare", bwrap)
+    return "", False
 
 
 def _probe_private_filesystem(mechanisms: Mechanisms) -> tuple[bool, bool]:

@@ -195,10 +195,15 @@ def bwrap_argv(
     writable: list[Path],
     isolate_network: bool,
     bwrap: str,
+    overlay: bool,
 ) -> list[str]:
-    """Return the bubblewrap command with the same binds as the unshare path."""
-    # NOTE: no test runs this path under a real bwrap, only its command line is
-    # checked. --tmp-overlay needs bwrap 0.10 or later.
+    """Return the bubblewrap command with the same binds as the unshare path.
+
+    bubblewrap starts from an empty tmpfs root. With `overlay`, the jsii cache
+    gets a private overlay (`--tmp-overlay`, bubblewrap 0.10 or later).
+    """
+    # NOTE: no test runs this path under a real bwrap; `detect` probes it and
+    # a test checks its command line.
     command = [
         bwrap,
         "--die-with-parent",
@@ -208,8 +213,6 @@ def bwrap_argv(
         "--unshare-uts",
         "--cap-drop",
         "ALL",
-        "--tmpfs",
-        "/",
         "--tmpfs",
         "/tmp",
         "--proc",
@@ -226,7 +229,7 @@ def bwrap_argv(
             command += ["--symlink", target, path]
         else:
             command += ["--ro-bind", rest, rest]
-    for mode, path in bind_plan(argv, env, writable, overlay=True):
+    for mode, path in bind_plan(argv, env, writable, overlay):
         if mode == "cow":
             command += ["--overlay-src", path, "--tmp-overlay", path]
         else:
