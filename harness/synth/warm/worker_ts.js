@@ -374,7 +374,31 @@ function compile(job) {
 
 // ---- start-up and the job loop
 
+// Library modules that change other library modules' exports when they load
+// (metric methods added to prototypes, a global queue symbol), so they load
+// before the first snapshot instead of looking like an app's change.
+const SELF_PATCHING = [
+  'aws-ec2/lib/ec2-augmentations.generated.js',
+  'aws-lambda/lib/lambda-augmentations.generated.js',
+  'aws-rds/lib/rds-augmentations.generated.js',
+  'aws-sns/lib/sns-augmentations.generated.js',
+  'aws-sqs/lib/sqs-augmentations.generated.js',
+  'node_modules/fs-extra',
+];
+
+function preloadSelfPatching() {
+  // The package's exports map hides these files, so they load by path.
+  for (const name of SELF_PATCHING) {
+    try {
+      require(path.join(LIBRARY_ROOTS[0], name));
+    } catch (err) {
+      fs.writeSync(2, `worker: could not preload ${name}: ${err.message}\n`);
+    }
+  }
+}
+
 function warmUp() {
+  preloadSelfPatching();
   const cdk = require('aws-cdk-lib');
   const ec2 = require('aws-cdk-lib/aws-ec2');
   require('aws-cdk-lib/aws-logs');
