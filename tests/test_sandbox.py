@@ -312,3 +312,37 @@ def test_broken_bwrap_falls_back(tmp_path, monkeypatch):
     mechanisms = _detect.detect.__wrapped__()
     assert mechanisms.bwrap == ""
     assert mechanisms.private_filesystem
+
+
+def test_setup_failure_raises(tmp_path):
+    require_layer("filesystem")
+    hidden_cwd = tmp_path / "outside"
+    hidden_cwd.mkdir()
+    writable = tmp_path / "writable"
+    writable.mkdir()
+    with pytest.raises(OSError, match="sandbox setup .* failed"):
+        run_contained(
+            [sys.executable, "-c", "pass"],
+            hidden_cwd,
+            {},
+            Limits(wall_seconds=30),
+            tmp_path / "logs",
+            writable=[writable],
+        )
+
+
+def test_app_cannot_fake_setup_failure(tmp_path):
+    require_layer("filesystem")
+    script = (
+        "import sys\n"
+        "print('iac-harness sandbox setup failed: faked', file=sys.stderr)\n"
+        "sys.exit(125)\n"
+    )
+    outcome = run_contained(
+        [sys.executable, "-c", script],
+        tmp_path,
+        {},
+        Limits(wall_seconds=30),
+        tmp_path / "logs",
+    )
+    assert outcome.returncode == 125

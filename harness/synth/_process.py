@@ -92,7 +92,7 @@ def run_contained(
     """Run `argv` in `cwd` with exactly `env`, under `limits`, and wait for it.
 
     A non-zero exit, a signal or a timeout is reported in the outcome; only a
-    failure to start the program (OSError) is raised.
+    failure to start the program or to set up its sandbox (OSError) is raised.
 
     The process gets its own session, so a timeout kills its whole process
     group. Its stdout and stderr go to `<log_dir>/<name>.stdout|stderr`, where
@@ -104,7 +104,7 @@ def run_contained(
     name = Path(argv[1] if len(argv) > 1 else argv[0]).stem
     stdout_path = log_dir / f"{name}.stdout"
     stderr_path = log_dir / f"{name}.stderr"
-    containment = _sandbox.contain(argv, cwd, env, limits, writable)
+    containment = _sandbox.contain(argv, cwd, env, limits, writable, signal_ready=True)
     # preexec_fn can deadlock a threaded parent, so it is only the fallback
     # for systems without util-linux's prlimit.
     fallback = None
@@ -121,9 +121,17 @@ def run_contained(
                 stdout=out,
                 stderr=err,
                 start_new_session=True,
+                pass_fds=containment.pass_fds,
                 preexec_fn=fallback,  # noqa: PLW1509
             )
+            containment.started()
             timed_out, output_exceeded = _wait(process, limits, containment.writable)
+        if containment.setup_failed():
+            raise OSError(
+                f"the sandbox setup for {argv[0]} failed (exit "
+                f"{process.returncode}): {_read_tail(stderr_path, 2000)}; "
+                "run `iac-harness doctor` to see which layers work here"
+            )
     finally:
         containment.close()
     elapsed = time.monotonic() - start

@@ -44,12 +44,44 @@ class Containment:
     cgroups: list[Path] = field(default_factory=list)
     mount_point: Path | None = None
     writable: list[Path] = field(default_factory=list)
+    ready_read: int | None = None
+    ready_write: int | None = None
+
+    @property
+    def pass_fds(self) -> tuple[int, ...]:
+        """Return the descriptors Popen must pass for the setup's ready signal."""
+        return () if self.ready_write is None else (self.ready_write,)
+
+    def started(self) -> None:
+        """Close the parent's copy of the ready pipe's write end after Popen."""
+        if self.ready_write is not None:
+            os.close(self.ready_write)
+            self.ready_write = None
+
+    def setup_failed(self) -> bool:
+        """Return True when the sandbox setup ended without its ready signal.
+
+        Call it after the process has exited. An app cannot fake the signal,
+        because the setup closes the pipe before it runs the app.
+        """
+        if self.ready_read is None:
+            return False
+        os.set_blocking(self.ready_read, False)
+        try:
+            message = os.read(self.ready_read, 64)
+        except BlockingIOError:
+            message = b""
+        return not message
 
     def close(self) -> None:
         """Kill processes left in this launch's cgroups and remove what it created."""
         for cgroup in self.cgroups:
             _cgroups.remove_cgroup(cgroup)
         self.cgroups = []
+        self.started()
+        if self.ready_read is not None:
+            os.close(self.ready_read)
+            self.ready_read = None
         if self.mount_point is not None:
             try:
                 self.mount_point.rmdir()
@@ -64,26 +96,39 @@ def contain(
     env: dict[str, str],
     limits: Limits,
     writable: list[Path] | None = None,
+    signal_ready: bool = False,
 ) -> Containment:
     """Return the contained command for `argv` and the resources it set up.
 
     `writable` lists the directories the app may write; the default is
-    `default_writable(cwd, env)`. Call `close()` on the result when the
-    process has ended, also when it failed to start.
+    `default_writable(cwd, env)`. With `signal_ready`, a private filesystem's
+    setup reports success on a pipe: pass `pass_fds` to Popen, call
+    `started()` after it and `setup_failed()` once the process has exited.
+    Call `close()` on the result when the process has ended, also when it
+    failed to start.
     """
     mechanisms = detect()
     if writable is None:
         writable = _mounts.default_writable(cwd, env)
+    ready: tuple[int, int] | None = None
+    uses_setup = limits.isolate_filesystem and (
+        mechanisms.bwrap or mechanisms.private_filesystem
+    )
+    if signal_ready and uses_setup:
+        ready = os.pipe()
+    ready_write = ready[1] if ready else None
     if limits.isolate_filesystem and mechanisms.bwrap:
-        containment = _bwrap(argv, cwd, env, writable, limits, mechanisms)
+        containment = _bwrap(argv, cwd, env, writable, limits, mechanisms, ready_write)
     elif limits.isolate_filesystem and mechanisms.private_filesystem:
-        containment = _unshare(argv, env, writable, limits, mechanisms)
+        containment = _unshare(argv, env, writable, limits, mechanisms, ready_write)
     elif limits.isolate_network and mechanisms.network_namespace:
         prefix = namespace_prefix(mechanisms.unshare, "--net")
         containment = Containment([*prefix, *argv], frozenset({"network"}))
     else:
         containment = Containment(list(argv), frozenset())
     containment.writable = list(writable)
+    if ready is not None:
+        containment.ready_read, containment.ready_write = ready
     if mechanisms.prlimit:
         prlimit = [mechanisms.prlimit, *rlimit_options(limits), "--"]
         containment.argv = prlimit + containment.argv
@@ -91,7 +136,9 @@ def contain(
     return containment
 
 
-def _bwrap(argv, cwd, env, writable, limits, mechanisms: Mechanisms) -> Containment:
+def _bwrap(
+    argv, cwd, env, writable, limits, mechanisms: Mechanisms, ready_fd
+) -> Containment:
     command = _mounts.bwrap_argv(
         argv,
         cwd,
@@ -100,6 +147,7 @@ def _bwrap(argv, cwd, env, writable, limits, mechanisms: Mechanisms) -> Containm
         limits.isolate_network,
         mechanisms.bwrap,
         mechanisms.overlay,
+        ready_fd,
     )
     layers = {"filesystem", "pid_namespace", "capabilities"}
     if limits.isolate_network:
@@ -107,7 +155,9 @@ def _bwrap(argv, cwd, env, writable, limits, mechanisms: Mechanisms) -> Containm
     return Containment(command, frozenset(layers))
 
 
-def _unshare(argv, env, writable, limits, mechanisms: Mechanisms) -> Containment:
+def _unshare(
+    argv, env, writable, limits, mechanisms: Mechanisms, ready_fd
+) -> Containment:
     cgroups = _cgroups.create_cgroups(
         mechanisms.pids_cgroup,
         mechanisms.memory_cgroup,
@@ -117,7 +167,14 @@ def _unshare(argv, env, writable, limits, mechanisms: Mechanisms) -> Containment
     mount_point = Path(tempfile.mkdtemp(prefix="iac-sandbox-root-"))
     isolate_network = limits.isolate_network and mechanisms.network_namespace
     command = _mounts.unshare_argv(
-        argv, env, writable, isolate_network, mechanisms, mount_point, cgroups
+        argv,
+        env,
+        writable,
+        isolate_network,
+        mechanisms,
+        mount_point,
+        cgroups,
+        ready_fd,
     )
     layers = {"filesystem", "pid_namespace", "capabilities"}
     layers.update(f"cgroup_{path.parent.name}" for path in cgroups)

@@ -144,6 +144,7 @@ def unshare_argv(
     mechanisms: Mechanisms,
     mount_point: Path,
     cgroups: list[Path],
+    ready_fd: int | None = None,
 ) -> list[str]:
     """Return the unshare command that sets up the private root and runs `argv`.
 
@@ -178,6 +179,7 @@ def unshare_argv(
         "-I",
         "-S",
         str(SETUP_PROGRAM),
+        *(["--ready-fd", str(ready_fd)] if ready_fd is not None else []),
         str(mount_point),
         *procs,
         "--binds",
@@ -196,6 +198,7 @@ def bwrap_argv(
     isolate_network: bool,
     bwrap: str,
     overlay: bool,
+    ready_fd: int | None = None,
 ) -> list[str]:
     """Return the bubblewrap command with the same binds as the unshare path.
 
@@ -222,6 +225,8 @@ def bwrap_argv(
     ]
     if isolate_network:
         command.append("--unshare-net")
+    if ready_fd is not None:
+        command += ["--info-fd", str(ready_fd)]
     for entry in system_links():
         mode, _, rest = entry.partition(":")
         if mode == "link":

@@ -1,7 +1,7 @@
 """Build the app's private root inside new namespaces, then exec the command.
 
-Usage: python -I -S setup_root.py ROOT [CGROUP_PROCS...] --binds [BIND...]
-       --run COMMAND...
+Usage: python -I -S setup_root.py [--ready-fd FD] ROOT [CGROUP_PROCS...]
+       --binds [BIND...] --run COMMAND...
 Runs as root (or as root of a new user namespace) in a new mount namespace.
 It joins the cgroups by writing its PID to each cgroup.procs file. Then it
 mounts a tmpfs at ROOT, recreates each BIND at its host path inside it, and
@@ -9,6 +9,8 @@ mounts /proc and a /tmp tmpfs. Last it pivots into ROOT, detaches the old
 root, and execs the command in the working directory it started in. A BIND is MODE:PATH with
 MODE ro, rw, dev (a device node), cow (an overlay whose writes stay in this
 sandbox) or link (link:PATH=TARGET). Any failure exits 125 with a message.
+With --ready-fd it writes "ready" to FD and closes it just before the exec, so
+the parent can tell a setup failure from an app that exits 125.
 
 It calls mount(2) through ctypes rather than running mount(8) per bind,
 which costs a process start each. Only the standard library is used.
@@ -115,6 +117,10 @@ def pivot(root):
 
 
 def main(arguments):
+    ready_fd = None
+    if arguments[0] == "--ready-fd":
+        ready_fd = int(arguments[1])
+        del arguments[:2]
     root = arguments.pop(0)
     binds_at = arguments.index("--binds")
     run_at = arguments.index("--run")
@@ -135,6 +141,9 @@ def main(arguments):
     pivot(root)
     os.chdir(workdir)
     command = arguments[run_at + 1 :]
+    if ready_fd is not None:
+        os.write(ready_fd, b"ready\n")
+        os.close(ready_fd)
     os.execv(command[0], command)
 
 
