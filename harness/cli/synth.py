@@ -49,6 +49,13 @@ def synth(
         float, typer.Option(help="Wall-time limit of the app, in seconds.")
     ] = 120.0,
     cache: Annotated[bool, typer.Option(help="Reuse and store cached results.")] = True,
+    typecheck: Annotated[
+        bool,
+        typer.Option(
+            help="Type-check a TypeScript app before running it, as ts-node does; "
+            "type errors fail it with type_error."
+        ),
+    ] = False,
 ) -> None:
     """Synthesize RESPONSE offline and write each stack's template into OUTPUT."""
     settings = SynthSettings(
@@ -56,6 +63,7 @@ def synth(
         account=account,
         timeout=timeout,
         use_cache=cache,
+        typecheck=typecheck,
         extra_context=parse_context(context or []),
     )
     result = synthesize(ingest(response), settings)
