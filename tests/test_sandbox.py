@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -346,3 +349,64 @@ def test_app_cannot_fake_setup_failure(tmp_path):
         tmp_path / "logs",
     )
     assert outcome.returncode == 125
+
+
+HARNESS_STAND_IN = """
+import sys
+from pathlib import Path
+from harness.synth._process import Limits, run_contained
+
+root = Path(sys.argv[1])
+app = [sys.executable, "-c", "import time; time.sleep(120)", sys.argv[2]]
+env = {"HOME": str(root), "TMPDIR": str(root)}
+run_contained(app, root, env, Limits(wall_seconds=120), root / "logs")
+"""
+
+
+def test_killed_harness_leaves_no_app(tmp_path):
+    marker = f"orphan-{uuid.uuid4().hex}"
+    harness_process = subprocess.Popen(
+        [sys.executable, "-c", HARNESS_STAND_IN, str(tmp_path), marker]
+    )
+    try:
+        deadline = time.monotonic() + 20
+        started = _apps_with(marker, harness_process.pid)
+        while not started and time.monotonic() < deadline:
+            time.sleep(0.1)
+            started = _apps_with(marker, harness_process.pid)
+        assert started, "the contained app did not start"
+        harness_process.kill()
+        harness_process.wait()
+        deadline = time.monotonic() + 5
+        while _pids_with(marker) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _pids_with(marker) == []
+    finally:
+        harness_process.kill()
+        for pid in _pids_with(marker):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _apps_with(marker: str, excluded: int) -> list[int]:
+    """Return the PIDs of Python processes with `marker` as last argument."""
+    python = os.path.realpath(sys.executable)
+    found = []
+    for pid in _pids_with(marker):
+        if pid == excluded:
+            continue
+        try:
+            executable = os.path.realpath(f"/proc/{pid}/exe")
+        except OSError:
+            continue
+        command_line = _cmdline(Path(f"/proc/{pid}"))
+        if executable == python and command_line.endswith(marker.encode() + b"\0"):
+            found.append(pid)
+    return found
+
+
+def _pids_with(marker: str) -> list[int]:
+    return [
+        int(entry.name)
+        for entry in Path("/proc").iterdir()
+        if entry.name.isdigit() and marker.encode() in _cmdline(entry)
+    ]

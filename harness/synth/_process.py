@@ -104,7 +104,9 @@ def run_contained(
     name = Path(argv[1] if len(argv) > 1 else argv[0]).stem
     stdout_path = log_dir / f"{name}.stdout"
     stderr_path = log_dir / f"{name}.stderr"
-    containment = _sandbox.contain(argv, cwd, env, limits, writable, signal_ready=True)
+    containment = _sandbox.contain(
+        argv, cwd, env, limits, writable, signal_ready=True, die_with_parent=True
+    )
     # preexec_fn can deadlock a threaded parent, so it is only the fallback
     # for systems without util-linux's prlimit.
     fallback = None

@@ -97,6 +97,7 @@ def contain(
     limits: Limits,
     writable: list[Path] | None = None,
     signal_ready: bool = False,
+    die_with_parent: bool = False,
 ) -> Containment:
     """Return the contained command for `argv` and the resources it set up.
 
@@ -104,6 +105,9 @@ def contain(
     `default_writable(cwd, env)`. With `signal_ready`, a private filesystem's
     setup reports success on a pipe: pass `pass_fds` to Popen, call
     `started()` after it and `setup_failed()` once the process has exited.
+    With `die_with_parent`, the kernel kills the command when the thread that
+    started it exits, so a harness killed with SIGKILL leaves no sandbox
+    running. Only use it from a thread that waits for the command.
     Call `close()` on the result when the process has ended, also when it
     failed to start.
     """
@@ -127,6 +131,11 @@ def contain(
     else:
         containment = Containment(list(argv), frozenset())
     containment.writable = list(writable)
+    if die_with_parent and mechanisms.setpriv and not mechanisms.bwrap:
+        # bwrap's own --die-with-parent covers the bubblewrap path.
+        pdeath = [mechanisms.setpriv, "--pdeathsig", "KILL", "--"]
+        containment.argv = pdeath + containment.argv
+        containment.layers = containment.layers | {"die_with_parent"}
     if ready is not None:
         containment.ready_read, containment.ready_write = ready
     if mechanisms.prlimit:
