@@ -41,7 +41,9 @@ def doctor(
     statuses = _sandbox.layer_statuses()
     overhead = _measure_overhead(measure) if measure > 0 else None
     if as_json:
-        document = {"layers": [dataclasses.asdict(status) for status in statuses]}
+        document: dict[str, object] = {
+            "layers": [dataclasses.asdict(status) for status in statuses]
+        }
         if overhead is not None:
             document["overhead_seconds"] = overhead
         console.print_json(json.dumps(document))

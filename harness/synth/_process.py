@@ -167,7 +167,9 @@ def _wait(
         except subprocess.TimeoutExpired:
             pass
         if _sandbox.over_quota(writable, limits.disk_mb):
-            log.info("killed %s: it wrote over %s MiB", process.args[0], limits.disk_mb)
+            log.info(
+                "killed process %s: it wrote over %s MiB", process.pid, limits.disk_mb
+            )
             _stop(process)
             return False, True
 
