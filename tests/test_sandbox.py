@@ -18,7 +18,7 @@ from harness.cli import _register_commands, app
 from harness.synth import _sandbox
 from harness.synth._process import Limits, run_contained
 from harness.synth._sandbox import _cgroups, _detect, _mounts
-from harness.synth._toolchain import harness_home
+from harness.synth._toolchain import harness_home, python_cdk_version
 
 PROBE = r"""
 import json, os, sys
@@ -410,3 +410,19 @@ def _pids_with(marker: str) -> list[int]:
         for entry in Path("/proc").iterdir()
         if entry.name.isdigit() and marker.encode() in _cmdline(entry)
     ]
+
+
+def test_cache_mode_needs_installed_version(tmp_path):
+    version = python_cdk_version()
+    if version is None:
+        pytest.skip("the aws-cdk-lib Python package is not installed")
+    assert _mounts.cache_mode(tmp_path, overlay=True) == "rw"
+    other = tmp_path / "aws-cdk-lib" / "0.0.1" / "abc"
+    other.mkdir(parents=True)
+    (other / ".jsii.runtime.v1.json").write_text("{}")
+    assert _mounts.cache_mode(tmp_path, overlay=True) == "rw"
+    installed = tmp_path / "aws-cdk-lib" / version / "def"
+    installed.mkdir(parents=True)
+    (installed / ".jsii.runtime.v1.json").write_text("{}")
+    assert _mounts.cache_mode(tmp_path, overlay=True) == "cow"
+    assert _mounts.cache_mode(tmp_path, overlay=False) == "rw"

@@ -71,7 +71,7 @@ def bind_plan(
     plan = [("ro", path) for path in reads if not _under_any(path, writes)]
     plan += [("rw", path) for path in writes]
     caches = {Path(env[name]) for name in SHARED_CACHE_VARIABLES if env.get(name)}
-    plan += [(cache_mode(overlay), path) for path in caches]
+    plan += [(cache_mode(path, overlay), path) for path in caches]
     plan = [
         (mode, path) for mode, path in plan if path.exists() and path.parent != path
     ]
@@ -80,17 +80,20 @@ def bind_plan(
     return [(mode, str(path)) for mode, path in plan]
 
 
-def cache_mode(overlay: bool) -> str:
-    """Return how to bind the shared jsii package cache: "cow" or "rw".
+def cache_mode(cache: Path, overlay: bool) -> str:
+    """Return how to bind the shared jsii package cache at `cache`: "cow" or "rw".
 
     jsii touches a marker file in the cache on every load, so the cache cannot
     be read-only. A private overlay keeps one app's writes from reaching later
-    apps. Until the cache contains an unpacked aws-cdk-lib, or without overlayfs,
-    the app writes the shared cache itself, so that app could poison it.
+    apps, but its tmpfs is too small for unpacking aws-cdk-lib. So until the
+    cache contains the installed aws-cdk-lib, or without overlayfs, the app
+    writes the shared cache itself, and that app could poison it.
     """
-    from harness.synth._warm import jsii_cache_warm
+    from harness.synth._toolchain import python_cdk_version
 
-    if overlay and jsii_cache_warm():
+    version = python_cdk_version() or "*"
+    unpacked = cache / "aws-cdk-lib" / version
+    if overlay and any(unpacked.glob("*/.jsii.runtime.v*.json")):
         return "cow"
     return "rw"
 
