@@ -220,8 +220,17 @@ def _run_rules(
 
 def _deployability(synth: SynthResult, project: Project, settings: EvalSettings):
     from harness.deploy import check_deployability
+    from harness.deploy_cache import cached_findings
+    from harness.synth import harness_home
 
-    return check_deployability(synth.stacks, settings.region, project)
+    directory = harness_home() / "deploy" if settings.use_cache else None
+    return cached_findings(
+        synth.stacks,
+        settings.region,
+        project,
+        lambda: check_deployability(synth.stacks, settings.region, project),
+        directory,
+    )
 
 
 def _diff(

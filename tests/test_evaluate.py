@@ -216,3 +216,16 @@ def test_cli_weights_file(tmp_path):
     assert scores["score"].tolist() == [0.0]
     document = json.loads((tmp_path / "r" / "evaluations" / "model.json").read_text())
     assert document["score"]["weights"]["medium"] == 100.0
+
+
+def test_deployability_cache_returns_same_findings(tmp_path, monkeypatch):
+    import harness.synth
+
+    monkeypatch.setattr(harness.synth, "harness_home", lambda: tmp_path)
+    fresh = evaluate_path(TS / "model.md", settings=EvalSettings(use_cache=False))
+    assert fresh.synth.ok
+    first = evaluate_path(TS / "model.md")
+    second = evaluate_path(TS / "model.md")
+    assert [d.to_dict() for d in first.deploy] == [d.to_dict() for d in fresh.deploy]
+    assert [d.to_dict() for d in second.deploy] == [d.to_dict() for d in fresh.deploy]
+    assert len(list((tmp_path / "deploy").glob("*.json"))) == 1
