@@ -218,3 +218,13 @@ def test_strict_isolation_starts_no_worker(work_dir):
         result = synthesize(ts_app("Strict"), settings(work_dir, isolation="strict"))
         assert result.error is None, result.error
         assert unused.stats["started"] == 0
+
+
+def test_idle_workers_capped(work_dir):
+    require_toolchain()
+    with WarmPool(max_idle=1) as capped:
+        first = synthesize(ts_app("CapTs"), settings(work_dir))
+        second = synthesize(py_app("CapPy"), settings(work_dir))
+        assert first.error is None, first.error
+        assert second.error is None, second.error
+        assert capped.stats["evicted"] == 1

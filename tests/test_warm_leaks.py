@@ -80,3 +80,15 @@ def test_clean_template_shows_clean_values(clean_templates):
         assert '"Value": "clean"' in template, language
         assert '"RetentionInDays": 7' in template, language
         assert "Leaked" not in template, language
+
+
+def test_python_child_process_reported(pool, settings, clean_templates):
+    spawn = 'import subprocess\nsubprocess.Popen(["sleep", "30"])\n'
+    leaky = py_leaky("env")
+    leaky.files["app.py"] = type(leaky.files["app.py"])(
+        "app.py", spawn + leaky.files["app.py"].text
+    )
+    leaked, after = _leak_then_clean(leaky, py_clean(), settings)
+    assert leaked.error is None, leaked.error
+    assert any("child processes left running" in w for w in leaked.warnings)
+    assert templates(after) == clean_templates["python"]

@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 DEFAULT_MAX_JOBS = 50
 DEFAULT_MAX_RSS_MB = 1536
 DEFAULT_START_TIMEOUT = 180.0
+DEFAULT_MAX_IDLE = 4
+# Failed starts after which a kind of worker is not tried again in this pool.
+MAX_START_FAILURES = 2
 LOG_TAIL_BYTES = 16 * 1024
 
 
@@ -52,6 +55,7 @@ class WarmPool:
     how many syntheses of that kind run at once. A worker is replaced after
     `max_jobs` apps, once its process group's resident memory passes
     `max_rss_mb`, and after any app that timed out, crashed it or leaked state.
+    At most `max_idle` idle workers are kept; the least recently used goes.
     Use it as a context manager to route `synthesize` calls in the block to it.
     """
 
@@ -61,6 +65,7 @@ class WarmPool:
         max_jobs: int = DEFAULT_MAX_JOBS,
         max_rss_mb: int = DEFAULT_MAX_RSS_MB,
         start_timeout: float = DEFAULT_START_TIMEOUT,
+        max_idle: int = DEFAULT_MAX_IDLE,
         root: Path | None = None,
     ) -> None:
         if size < 1:
@@ -68,6 +73,7 @@ class WarmPool:
         if max_jobs < 1:
             raise ConfigError(f"invalid max_jobs {max_jobs!r}; expected >= 1")
         self.size = size
+        self.max_idle = max_idle
         self.max_jobs = max_jobs
         self.max_rss_mb = max_rss_mb
         self.start_timeout = start_timeout
@@ -81,6 +87,8 @@ class WarmPool:
         self._serial = 0
         self._closed = False
         self._broken: dict[WorkerSpec, str] = {}
+        self._failures: Counter[WorkerSpec] = Counter()
+        self._idle_order: list[Worker] = []
 
     def __enter__(self) -> Self:
         _ACTIVE.append(self)
@@ -151,7 +159,7 @@ class WarmPool:
             while True:
                 if self._closed:
                     raise WorkerUnavailable("the warm pool is closed")
-                if spec in self._broken:
+                if self._failures[spec] >= MAX_START_FAILURES:
                     raise WorkerUnavailable(self._broken[spec])
                 idle = self._idle.setdefault(spec, [])
                 if idle:
@@ -168,9 +176,11 @@ class WarmPool:
         except WorkerUnavailable as exc:
             with self._condition:
                 self._count[spec] -= 1
+                self._failures[spec] += 1
                 self._broken[spec] = str(exc)
                 self._condition.notify_all()
             raise
+        self._failures[spec] = 0
         self.stats["started"] += 1
         self.start_seconds.setdefault(spec.language, []).append(worker.started)
         return worker
@@ -190,14 +200,33 @@ class WarmPool:
             worker.kill()
             give_back(worker)
             shutil.rmtree(worker.home, ignore_errors=True)
+        evicted = []
         with self._condition:
             if keep and not self._closed:
                 self._idle.setdefault(worker.spec, []).append(worker)
+                self._idle_order.append(worker)
+                evicted = self._evict_idle()
             else:
                 self._count[worker.spec] -= 1
                 if keep:
                     worker.kill()
             self._condition.notify_all()
+        for old in evicted:
+            old.kill()
+            give_back(old)
+            shutil.rmtree(old.home, ignore_errors=True)
+
+    def _evict_idle(self) -> list[Worker]:
+        """Remove the least recently used idle workers beyond `max_idle`; hold the lock."""
+        self._idle_order = [w for w in self._idle_order if w in self._idle[w.spec]]
+        evicted = []
+        while len(self._idle_order) > self.max_idle:
+            oldest = self._idle_order.pop(0)
+            self._idle[oldest.spec].remove(oldest)
+            self._count[oldest.spec] -= 1
+            self.stats["evicted"] += 1
+            evicted.append(oldest)
+        return evicted
 
     def worker_rss(self) -> dict[str, int]:
         """Return the current resident memory of the idle workers by language, in bytes."""

@@ -155,8 +155,8 @@ class _Job:
         self.result.unlink(missing_ok=True)
         env = {
             **self.env,
-            "HOME": str(worker.home / "home"),
-            "TMPDIR": str(worker.home / "tmp"),
+            "HOME": str(_fresh(worker.home / "job-home")),
+            "TMPDIR": str(_fresh(worker.home / "job-tmp")),
             "CDK_OUTDIR": str(outdir),
         }
         context = _context_of(self.env)
@@ -184,8 +184,8 @@ class _Job:
         replacements = [
             (str(worker.stage), str(self.run.project)),
             (str(worker.home / "out"), str(self.run.outdir)),
-            (str(worker.home / "home"), str(self.run.root / "home")),
-            (str(worker.home / "tmp"), str(self.run.root / "tmp")),
+            (str(worker.home / "job-home"), str(self.run.root / "home")),
+            (str(worker.home / "job-tmp"), str(self.run.root / "tmp")),
         ]
         job_dir = worker.home / "job"
         for name, target in (

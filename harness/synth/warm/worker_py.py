@@ -217,6 +217,7 @@ class SavedState:
         self.streams = (sys.stdout, sys.stderr, sys.stdin)
         self.modules = dict(sys.modules)
         self.threads = set(threading.enumerate())
+        self.children = child_processes()
         self.standard = standard_snapshots()
 
     def restore(self, project):
@@ -258,7 +259,26 @@ class SavedState:
         threads = [t.name for t in threading.enumerate() if t not in self.threads]
         if threads:
             found.append(f"threads left running: {', '.join(threads[:5])}")
+        children = child_processes() - self.children
+        if children:
+            found.append(f"child processes left running: {sorted(children)[:5]}")
         return found
+
+
+def child_processes():
+    """Return the ids of this process's children that are still alive."""
+    found = set()
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == os.getpid() and fields[0] != "Z":
+            found.add(int(entry.name))
+    return found
 
 
 def installed(path):
