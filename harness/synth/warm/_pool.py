@@ -37,7 +37,7 @@ LOG_TAIL_BYTES = 16 * 1024
 
 @dataclass
 class Execution:
-    """How one request to a worker ended."""
+    """The outcome of one request to a worker."""
 
     reply: dict | None
     wall_seconds: float

@@ -3,9 +3,9 @@
 `WarmRunner` offers `compile_typescript`, `run_typescript` and `run_python`
 with the signatures and results of `harness.synth._launch`, so the synthesis
 steps, classification and assembly reading are the cold path's own. A worker
-may write only its own home, so each job's project moves into the worker's
-stage directory (see `_stage`), its output goes to the home, and both come
-back to the run directory with the home's paths replaced by the run's.
+may write only its own home. So each job's project moves into the worker's
+stage directory (see `_stage`) and its output goes to the home. Both come
+back to the run directory, with the home's paths replaced by the run's.
 """
 
 from __future__ import annotations

@@ -175,7 +175,7 @@ class Worker:
         except json.JSONDecodeError as exc:
             self.kill()
             raise WorkerUnavailable(
-                f"worker sent an invalid reply: {line[:200]!r}"
+                f"invalid reply from the {self.spec.language} worker: {line[:200]!r}"
             ) from exc
 
     def _reap(self) -> int | None:

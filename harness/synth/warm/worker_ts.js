@@ -33,6 +33,12 @@ const BUILTINS = {
 // Restored after every app instead of counted as leaks: source-map-support,
 // which most TypeScript apps import, installs its own stack-trace formatter.
 const RESTORED_GLOBALS = new Set(['Error.prepareStackTrace', 'Error.stackTraceLimit']);
+// Properties of `process` that change as it runs or that every job restores;
+// aws-cdk-lib's bundled graceful-fs wraps chdir and cwd.
+const VOLATILE_PROCESS = new Set([
+  '_events', '_eventsCount', '_maxListeners', 'exitCode', '_exiting', 'exit', 'emit',
+  'domain', 'title', 'moduleLoadList', 'chdir', 'cwd',
+]);
 const SETTLE_POLL_MS = 2;
 
 function isLibrary(filename) {
@@ -94,6 +100,12 @@ function snapshotGlobals() {
   for (const [name, builtin] of Object.entries(BUILTINS)) {
     addOwn(`${name}.`, builtin, out);
     if (builtin.prototype) addOwn(`${name}.prototype.`, builtin.prototype, out);
+  }
+  const processProps = new Map();
+  addOwn('process.', process, processProps);
+  for (const [key, value] of processProps) {
+    const name = key.slice('process.'.length).replace(/@[gs]et$/, '');
+    if (!VOLATILE_PROCESS.has(name)) out.set(key, value);
   }
   for (const name of RESTORED_GLOBALS) out.delete(name);
   return out;
@@ -214,6 +226,8 @@ function saveState() {
     cwd: process.cwd(),
     exit: process.exit,
     emit: process.emit,
+    chdir: process.chdir,
+    processCwd: process.cwd,
     prepareStackTrace: Error.prepareStackTrace,
     stackTraceLimit: Error.stackTraceLimit,
     stdoutWrite: process.stdout.write,
@@ -261,6 +275,8 @@ function restoreState(saved, fds) {
   }
   process.exit = saved.exit;
   process.emit = saved.emit;
+  process.chdir = saved.chdir;
+  process.cwd = saved.processCwd;
   process.exitCode = undefined;
   Error.prepareStackTrace = saved.prepareStackTrace;
   Error.stackTraceLimit = saved.stackTraceLimit;
