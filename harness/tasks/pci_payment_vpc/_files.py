@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,13 +28,21 @@ class Heading:
 
 @dataclass(frozen=True)
 class Command:
-    """A named command of a task runner: a package.json script, a make target..."""
+    """A named command of a task runner: a package.json script, a make target...
+
+    `text` is the command as written. For make and just targets it starts
+    with the prerequisites line, `prerequisites` lists those target names and
+    `recipe` contains the recipe's shell lines with continuations joined and
+    variables expanded.
+    """
 
     source: str
     name: str
     text: str
     file: str
     line: int | None
+    prerequisites: tuple[str, ...] = ()
+    recipe: tuple[str, ...] = ()
 
 
 def project_files(project: Project) -> Iterator[SourceFile]:
@@ -161,11 +170,96 @@ def makefile_commands(source: SourceFile, kind: str = "Makefile") -> list[Comman
             is_open = True
         elif line.strip() and not line.lstrip().startswith("#"):
             is_open = False
+    variables = make_variables(source.text)
     return [
-        Command(kind, name, "\n".join(recipe).strip(), source.path, line)
+        Command(
+            kind,
+            name,
+            "\n".join(recipe).strip(),
+            source.path,
+            line,
+            prerequisites=_prerequisites(recipe[0], kind),
+            recipe=tuple(_recipe_lines(recipe[1:], variables)),
+        )
         for names, recipe, line in targets
         for name in names
     ]
+
+
+_VARIABLE_ASSIGNMENT = re.compile(
+    r"^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*(\?=|:{1,3}=|\+=|!=|=)\s*(.*)$"
+)
+_VARIABLE_REFERENCE = re.compile(
+    r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)|\$\{([A-Za-z_][A-Za-z0-9_]*)\}"
+    r"|\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}"
+)
+_MAX_EXPANSION_DEPTH = 10
+
+
+def make_variables(text: str) -> dict[str, str]:
+    """Return the variables a Makefile or justfile assigns at the top level.
+
+    `?=` keeps an earlier value, `+=` appends, and a justfile's quoted value
+    loses its quotes. Shell assignments (`!=`) are kept unexpanded.
+    """
+    variables: dict[str, str] = {}
+    for line in text.splitlines():
+        match = _VARIABLE_ASSIGNMENT.match(line)
+        if match is None or line[:1] in ("\t", " "):
+            continue
+        name, operator, value = match.groups()
+        value = value.split(" #", 1)[0].strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        if operator == "?=" and name in variables:
+            continue
+        if operator == "+=" and name in variables:
+            value = f"{variables[name]} {value}"
+        variables[name] = value
+    return variables
+
+
+def expand_variables(text: str, variables: dict[str, str]) -> str:
+    """Replace `$(NAME)`, `${NAME}` and `{{NAME}}` with known values, repeatedly.
+
+    An unknown variable stays as written, and expansion stops after ten rounds
+    so that a self-referencing variable cannot loop.
+    """
+    for _ in range(_MAX_EXPANSION_DEPTH):
+        expanded = _VARIABLE_REFERENCE.sub(
+            lambda m: variables.get(next(g for g in m.groups() if g), m.group(0)),
+            text,
+        )
+        if expanded == text:
+            break
+        text = expanded
+    return text
+
+
+def _prerequisites(line: str, kind: str) -> tuple[str, ...]:
+    """Return the target names after a rule's colon, without order-only marks."""
+    if kind == "justfile":
+        return tuple(word for word in line.split() if re.fullmatch(r"[\w-]+", word))
+    words = line.split(";", 1)[0].split()
+    return tuple(word for word in words if word != "|" and "$" not in word)
+
+
+def _recipe_lines(lines: list[str], variables: dict[str, str]) -> Iterator[str]:
+    """Yield a recipe's shell lines: continuations joined, comments dropped,
+    make's `@`, `-` and `+` prefixes removed and variables expanded."""
+    pending = ""
+    for line in lines:
+        if not pending and line.lstrip("@-+ ").startswith("#"):
+            continue
+        if line.endswith("\\"):
+            pending += line[:-1].rstrip() + " "
+            continue
+        joined = (pending + line).lstrip("@-+ ")
+        pending = ""
+        if joined:
+            yield expand_variables(joined, variables)
+    if pending.strip():
+        yield expand_variables(pending.lstrip("@-+ ").strip(), variables)
 
 
 def tox_commands(source: SourceFile) -> list[Command]:
@@ -256,3 +350,58 @@ def task_runner_commands(project: Project) -> list[Command]:
         if source is not None:
             commands.extend(reader(source))
     return commands
+
+
+_SHELL_OPERATORS = {"&&", "||", ";", "|", "&", ";;", "|&"}
+_SHELL_SEPARATOR = re.compile(r"&&|\|\||[;|&]")
+_ENV_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+
+
+def split_shell_line(line: str) -> list[str]:
+    """Split a shell line into simple commands at `&&`, `||`, `;`, `|` and `&`,
+    outside quotes, dropping leading `NAME=value` assignments.
+
+    Words lose their quotes. A line shlex cannot parse (an unclosed quote) is
+    split at the operators wherever they stand.
+    """
+    try:
+        lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
+        lexer.whitespace_split = True
+        tokens = list(lexer)
+    except ValueError:
+        return [part.strip() for part in _SHELL_SEPARATOR.split(line) if part.strip()]
+    parts: list[list[str]] = [[]]
+    for token in tokens:
+        if token in _SHELL_OPERATORS:
+            parts.append([])
+        elif parts[-1] or not _ENV_ASSIGNMENT.match(token):
+            parts[-1].append(token)
+    return [" ".join(words) for words in parts if words]
+
+
+def simple_commands(command: Command, commands: list[Command]) -> list[str]:
+    """Return the simple shell commands `command` runs, with those of its make
+    prerequisites first (depth first, each target once).
+
+    Each line is split by `split_shell_line`. Commands of runners without a
+    parsed recipe are split from their text line by line.
+    """
+    by_name = {(c.file, c.name): c for c in commands}
+    result: list[str] = []
+    visited: set[tuple[str, str]] = set()
+
+    def visit(target: Command) -> None:
+        key = (target.file, target.name)
+        if key in visited:
+            return
+        visited.add(key)
+        for name in target.prerequisites:
+            prerequisite = by_name.get((target.file, name))
+            if prerequisite is not None:
+                visit(prerequisite)
+        lines = target.recipe if target.source in ("Makefile", "justfile") else None
+        for line in lines if lines is not None else target.text.splitlines():
+            result.extend(split_shell_line(line))
+
+    visit(command)
+    return result
