@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from harness.synth._sandbox._detect import Mechanisms, detect
+from harness.synth._sandbox._mounts import cache_mode
+from harness.synth._toolchain import jsii_cache_dir
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,13 @@ def layer_statuses(mechanisms: Mechanisms | None = None) -> list[LayerStatus]:
         ),
         _rlimits(found),
         LayerStatus(
+            "disk cap",
+            True,
+            "the harness adds up the writable directories every 0.25 s and "
+            "kills the app past Limits.disk_mb",
+            "filling the disk with many files under the file size limit",
+        ),
+        LayerStatus(
             "network",
             found.network_namespace,
             "a new network namespace (unshare --net)"
@@ -68,6 +77,7 @@ def layer_statuses(mechanisms: Mechanisms | None = None) -> list[LayerStatus]:
             else "none: the app keeps the harness's privileges",
             "mounting, creating devices, raw sockets, undoing the namespaces",
         ),
+        _harness_death(found),
         _cgroup("pids cgroup", found.pids_cgroup, found, "fork bombs"),
         _cgroup(
             "memory cgroup",
@@ -75,15 +85,34 @@ def layer_statuses(mechanisms: Mechanisms | None = None) -> list[LayerStatus]:
             found,
             "many processes that together exhaust memory",
         ),
-        LayerStatus(
-            "shared cache",
-            isolated and found.overlay,
-            "the jsii package cache is a private overlay (overlayfs)"
-            if isolated and found.overlay
-            else "none: the jsii package cache is writable",
-            "one response changing the aws-cdk-lib that later responses load",
-        ),
+        _shared_cache(isolated, found),
     ]
+
+
+def _harness_death(found: Mechanisms) -> LayerStatus:
+    if found.bwrap:
+        mechanism = "bwrap --die-with-parent"
+    elif found.setpriv:
+        mechanism = "setpriv --pdeathsig KILL ahead of unshare"
+    else:
+        mechanism = "none: setpriv is missing"
+    return LayerStatus(
+        "harness death",
+        bool(found.bwrap or found.setpriv),
+        mechanism,
+        "an app that keeps running after the harness was killed",
+    )
+
+
+def _shared_cache(isolated: bool, found: Mechanisms) -> LayerStatus:
+    stops = "one response changing the aws-cdk-lib that later responses load"
+    if not (isolated and found.overlay):
+        return LayerStatus("shared cache", False, "none: no overlayfs", stops)
+    if cache_mode(jsii_cache_dir(), found.overlay) != "cow":
+        reason = "none: the jsii cache lacks the installed aws-cdk-lib; run setup"
+        return LayerStatus("shared cache", False, reason, stops)
+    mechanism = "the jsii package cache is a private overlay (overlayfs)"
+    return LayerStatus("shared cache", True, mechanism, stops)
 
 
 def _filesystem(found: Mechanisms) -> tuple[bool, str]:
