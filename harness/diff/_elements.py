@@ -31,6 +31,7 @@ _CDK_LOGICAL_ID = re.compile(r"^[A-Za-z0-9]+[0-9A-F]{8}$")
 _LITERAL_AZ = re.compile(r"^[a-z][a-z0-9-]*\d([a-z])$")
 _AZ_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 _PSEUDO_VALUES = {"AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com"}
+_SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 # Tags whose value is a construct's name, not a property of the resource.
 _NAMING_TAGS = frozenset({"aws-cdk:subnet-name"})
 # Human-readable text that never changes what is deployed.
@@ -238,6 +239,8 @@ class _StackNormalizer:
                 return zone
         if name == "Fn::Join":
             return self._join(argument, path, refs)
+        if name == "Fn::Sub":
+            return self._sub(argument, path, refs)
         if name == "Fn::If" and isinstance(argument, list) and len(argument) == 3:
             condition = self._condition(argument[0], path, refs)
             branches = self._value(argument[1:], path, refs, "")
@@ -284,9 +287,60 @@ class _StackNormalizer:
             return {"Fn::Join": self._value(argument, path, refs, "")}
         delimiter, parts = argument
         normalized = self._value(parts, path, refs, "")
-        if isinstance(normalized, list) and all(isinstance(p, str) for p in normalized):
-            return self._string(str(delimiter).join(normalized), path, refs, "")
-        return {"Fn::Join": [delimiter, normalized]}
+        if not isinstance(normalized, list):
+            return {"Fn::Join": [delimiter, normalized]}
+        return self._joined(str(delimiter), normalized, path, refs)
+
+    def _joined(self, delimiter: str, parts: list, path: str, refs: list) -> Any:
+        """Return normalized join parts as one string when all are strings, else
+        as `Fn::Join` with adjacent strings merged, so equal joins compare equal
+        however their literal text is split."""
+        merged = _merge_strings(delimiter, parts)
+        if all(isinstance(part, str) for part in merged):
+            return self._string(delimiter.join(merged), path, refs, "")
+        return {"Fn::Join": [delimiter, merged]}
+
+    def _sub(self, argument: Any, path: str, refs: list) -> Any:
+        """Return `Fn::Sub` as the equivalent `Fn::Join` with an empty delimiter,
+        which is how CDK writes the same string.
+
+        Variables resolve as `Ref` and `Fn::GetAtt` do: the region and the
+        partition to their values, parameters and resources to `RefTo`. The
+        list form's variables are normalized values, and `${!Name}` is the
+        literal text `${Name}`.
+        """
+        if isinstance(argument, str):
+            text, variables = argument, {}
+        elif (
+            isinstance(argument, list)
+            and len(argument) == 2
+            and isinstance(argument[0], str)
+            and isinstance(argument[1], dict)
+        ):
+            text, variables = argument
+        else:
+            return {"Fn::Sub": self._value(argument, path, refs, "")}
+        parts: list[Any] = []
+        position = 0
+        for match in _SUB_VARIABLE.finditer(text):
+            parts.append(self._string(text[position : match.start()], path, refs, ""))
+            parts.append(
+                self._sub_variable(match.group(1).strip(), variables, path, refs)
+            )
+            position = match.end()
+        parts.append(self._string(text[position:], path, refs, ""))
+        return self._joined("", parts, path, refs)
+
+    def _sub_variable(self, name: str, variables: dict, path: str, refs: list) -> Any:
+        if name.startswith("!"):
+            return "${" + name[1:] + "}"
+        if name in variables:
+            return self._value(variables[name], path, refs, "")
+        if "." in name and not name.startswith("AWS::"):
+            target, attribute = name.split(".", 1)
+            raw = {"Fn::GetAtt": [target, attribute]}
+            return self._ref(target, attribute, path, refs, raw)
+        return self._ref(name, None, path, refs, {"Ref": name})
 
     def _tags(self, tags: list, path: str, refs: list) -> dict:
         normalized = {}
@@ -329,6 +383,20 @@ class _StackNormalizer:
         if position < len(value):
             parts.append(value[position:])
         return Embedded(tuple(parts))
+
+
+def _merge_strings(delimiter: str, parts: list) -> list:
+    """Return join parts with each run of adjacent strings joined by `delimiter`.
+
+    With an empty delimiter, empty strings are dropped because they add nothing.
+    """
+    merged: list = []
+    for part in parts:
+        if isinstance(part, str) and merged and isinstance(merged[-1], str):
+            merged[-1] = merged[-1] + delimiter + part
+        elif not (part == "" and delimiter == ""):
+            merged.append(part)
+    return merged
 
 
 class _NotIntrinsic:

@@ -8,6 +8,8 @@ or none).
 A NACL entry's role is its direction, protocol, ports and action, and an
 endpoint's role is its service. Other elements fall back to the types they
 reference and the types that reference them (outputs excluded).
+Role attributes read a parameter reference as the parameter's default, so an
+`Fn::Sub` or `Fn::Join` of text and parameters reads as one string.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ from typing import Any
 from harness.diff._elements import Element, Key, RefTo
 
 DEFAULT_ROUTE = "0.0.0.0/0"
+# A parameter of this type has a Systems Manager key as its default, which
+# CloudFormation replaces with the stored value at deploy time.
+_LOOKUP_TYPE_PREFIX = "AWS::SSM::Parameter::Value<"
 TIER_CLASS = "tier_class"
 _PROTOCOLS = {"6": "tcp", "17": "udp", "1": "icmp", "-1": "all", "58": "icmpv6"}
 _ROUTE_TARGETS = {
@@ -133,11 +138,48 @@ class RoleFinder:
     # Relations.
 
     def _prop(self, element: Element, name: str) -> Any:
-        properties = element.body.get("Properties")
-        return properties.get(name) if isinstance(properties, dict) else None
+        """Return a property's normalized value, as text where `_static` can
+        resolve it."""
+        return self._static(_property(element, name))
+
+    def _static(self, value: Any) -> Any:
+        """Return a parameter reference as the parameter's default and a join
+        (which is also what `Fn::Sub` becomes) of text and such references as
+        one string. Any other value is returned unchanged."""
+        if isinstance(value, RefTo):
+            default = self._parameter_default(value)
+            return value if default is None else default
+        if not (
+            isinstance(value, dict)
+            and set(value) == {"Fn::Join"}
+            and isinstance(value["Fn::Join"], list)
+            and len(value["Fn::Join"]) == 2
+            and isinstance(value["Fn::Join"][1], list)
+        ):
+            return value
+        delimiter, parts = value["Fn::Join"]
+        texts = [self._static(part) for part in parts]
+        if not all(isinstance(text, str) for text in texts):
+            return value
+        return str(delimiter).join(texts)
+
+    def _parameter_default(self, ref: RefTo) -> str | None:
+        """Return the default of the parameter `ref` names, unless it is absent,
+        not a scalar, or a key that CloudFormation looks up at deploy time."""
+        parameter = self.elements.get(ref.key)
+        if ref.attribute is not None or parameter is None:
+            return None
+        if parameter.section != "parameters":
+            return None
+        default = parameter.body.get("Default")
+        if isinstance(default, bool) or not isinstance(default, (str, int, float)):
+            return None
+        if str(parameter.body.get("Type", "")).startswith(_LOOKUP_TYPE_PREFIX):
+            return None
+        return str(default)
 
     def _prop_target(self, element: Element, name: str) -> Element | None:
-        value = self._prop(element, name)
+        value = _property(element, name)
         if isinstance(value, RefTo) and value.key in self.elements:
             return self.elements[value.key]
         return None
@@ -389,6 +431,11 @@ _ROLE_BY_TYPE = {
     "AWS::EC2::VPCEndpoint": RoleFinder._endpoint_role,
     "AWS::EC2::FlowLog": RoleFinder._flow_log_role,
 }
+
+
+def _property(element: Element, name: str) -> Any:
+    properties = element.body.get("Properties")
+    return properties.get(name) if isinstance(properties, dict) else None
 
 
 def _text(value: Any) -> str:
