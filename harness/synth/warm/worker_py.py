@@ -10,8 +10,8 @@ calls. The jsii kernel keeps the environment it started with, so the app's
 Each app's own modules leave `sys.modules` afterwards, and the environment,
 working directory, `sys.path`, `sys.argv` and standard streams are restored.
 A leak is a change the app made to aws_cdk, constructs, builtins or core
-standard modules, a module it put in `sys.modules`, or a thread it left
-running; the parent discards a worker that reports one.
+standard modules, a module it put in `sys.modules`, or a thread or child
+process it left running. The parent discards a worker that reports one.
 """
 
 import importlib.machinery
@@ -207,7 +207,7 @@ class AppArguments:
 
 
 class SavedState:
-    """What one app may change and the worker puts back."""
+    """The state one app may change, saved before it runs and put back after."""
 
     def __init__(self):
         self.environ = dict(os.environ)

@@ -3,16 +3,18 @@
 // Usage: node --enable-source-maps worker_ts.js COMPILE_SCRIPT WARMUP_DIR REPLY_FD
 // Jobs arrive as JSON lines on stdin and each reply is one JSON line on REPLY_FD,
 // because the apps' own output goes to per-job files:
-//   {"type": "compile", "job": "/abs/compile.json", "stdout", "stderr"}
+//   {"type": "compile", "job": "/abs/compile.json"}
 //     -> {"report": <what compile_ts.js prints>} | {"error": "..."}
 //   {"type": "run", "entry", "result", "cwd", "env", "stdout", "stderr"}
-//     -> {"done": true, "leaks": [...], "rss": bytes}
+//     -> {"done": true, "leaks": [...], "rss": bytes, "seconds": {...}}
 // A run writes the same result file as runner_ts.js. Each app runs in a fresh
 // module scope: its files are dropped from the require cache afterwards, and
 // the environment, working directory, process listeners, exit code and
 // stack-trace formatter are restored. A leak is a change the app made to
-// aws-cdk-lib, constructs, built-in prototypes or globals, or work it left
-// running; the parent discards a worker that reports one.
+// aws-cdk-lib, constructs, built-in prototypes, globals or the process
+// object. The parent discards a worker that reports one. A timer or socket
+// the app leaves open keeps its job waiting until the job's timeout, as it
+// would keep a process alive.
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -304,8 +306,8 @@ function pendingWork(baseline) {
   return pending;
 }
 
-// Waits until the app's timers, sockets and promises are done, as a process
-// waits for its event loop to empty; the parent's timeout bounds the wait.
+// Waits until the app's timers and sockets are done, as a process waits for
+// its event loop to empty. The parent's timeout bounds the wait.
 async function settle(baseline) {
   await new Promise((resolve) => setImmediate(resolve));
   while (pendingWork(baseline).length) {
