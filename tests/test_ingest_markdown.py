@@ -488,3 +488,31 @@ def test_readme_closed_before_prose_and_tree():
     project = ingest_text(markdown, "readme-then-tree")
     assert project.files["README.md"].text == "# X\n"
     assert project.skipped[0].reason == "a directory tree, not a file"
+
+
+@pytest.mark.parametrize(
+    ("heading", "info", "expected"),
+    [
+        ("## File: Makefile", "makefile", "Makefile"),
+        ("## File: build/Makefile", "Makefile", "build/Makefile"),
+        ("### `docker/Dockerfile`", "Dockerfile", "docker/Dockerfile"),
+        ("**GNUmakefile**", "make", "GNUmakefile"),
+    ],
+)
+def test_heading_beats_language_info_word(heading, info, expected):
+    text = f"# Project\n\n{heading}\n\n```{info}\nall:\n\techo hi\n```\n"
+    project = ingest_text(text, "language-word")
+    assert sorted(project.files) == [expected]
+    assert project.files[expected].origin_lines[0] == 6
+
+
+def test_language_info_word_without_heading():
+    text = "Some prose.\n\n```makefile\nall:\n\techo hi\n```\n"
+    project = ingest_text(text, "language-word")
+    assert sorted(project.files) == ["makefile"]
+
+
+def test_path_comment_beats_language_info_word():
+    text = "## Build\n\n```makefile\n# ci/Makefile\nall:\n\techo hi\n```\n"
+    project = ingest_text(text, "language-word")
+    assert sorted(project.files) == ["ci/Makefile"]

@@ -25,7 +25,13 @@ from harness.ingest._names import (
     name_from_info,
 )
 from harness.ingest._paths import language_for, safe_path
-from harness.ingest._roles import Role, canonical_language, classify, is_fragment
+from harness.ingest._roles import (
+    Role,
+    canonical_language,
+    classify,
+    is_fragment,
+    is_language_word,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -162,8 +168,15 @@ def _names_file(line: str) -> bool:
 
 
 def _prepare(block: Block, warnings: list[str]) -> _Candidate:
-    """Name a block from its info string, path comment or heading; drop the marker."""
+    """Name a block from its info string, path comment or heading; drop the marker.
+
+    An info word that is both a language and a file name (```` ```makefile ````)
+    names the file only when no path comment or heading does.
+    """
     info_language, info_path = name_from_info(block.info)
+    language_word = _language_word(block.info, info_path)
+    if language_word is not None:
+        info_language, info_path = language_word, None
     language = canonical_language(info_language)
     lines = list(block.lines)
     marker = find_path_marker([text for _, text in lines], language)
@@ -173,6 +186,8 @@ def _prepare(block: Block, warnings: list[str]) -> _Candidate:
         path = _reconcile(marker.path, announcement, block, warnings)
     if path is None and announcement is not None and announcement.path is not None:
         path = _from_announcement(announcement, language, block, warnings)
+    if path is None and language_word is not None:
+        path = language_word
     if path is not None and language == "diff":
         warnings.append(
             f"markdown line {block.open_line}: the diff for {path} was not applied; "
@@ -189,6 +204,15 @@ def _prepare(block: Block, warnings: list[str]) -> _Candidate:
     if path is not None and language in (None, "text"):
         language = language_for(path) or language
     return _Candidate(block, lines, language, path, fragment)
+
+
+def _language_word(info: str, info_path: str | None) -> str | None:
+    """Return the info string's first word when it is the path that
+    `name_from_info` found and also a language name, else None."""
+    words = info.split()
+    if info_path is None or not words or words[0] != info_path:
+        return None
+    return info_path if is_language_word(info_path) else None
 
 
 def _reconcile(

@@ -3,7 +3,8 @@
 A name comes, in order of precedence, from the fence's info string
 (```` ```ts title="lib/x.ts" ````), from a path comment on the block's first
 line, from the nearest heading or bold line above the block, or from a prose
-line ending in a colon right above it ("Create `lib/x.ts`:").
+line ending in a colon right above it ("Create `lib/x.ts`:"). An info string
+whose first word is both a language and a file name (`makefile`) ranks last.
 """
 
 from __future__ import annotations

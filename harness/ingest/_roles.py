@@ -114,6 +114,12 @@ _NOT_FILES = frozenset(
 )
 
 
+def is_language_word(word: str) -> bool:
+    """Return whether a fence info word is a known language name or alias, such
+    as `makefile` or `Dockerfile`, in any letter case."""
+    return word.lower() in _CANONICAL
+
+
 def canonical_language(word: str | None) -> str | None:
     """Return the standard language name for a fence info word (`ts` -> typescript)."""
     if not word:
