@@ -26,8 +26,11 @@ class Stack:
     """One synthesized CloudFormation template and what is known of its elements.
 
     `construct_paths` maps a logical ID to its CDK construct path and `sites`
-    maps it to where the response created that construct; both are empty for a
-    CloudFormation response, whose `sites` point at template lines instead.
+    maps it to where the response created that construct. A CloudFormation
+    response has no construct paths, and its `sites` point at the template
+    line of each resource. `output_sites` maps an output's name to the template
+    line where it is written, for CloudFormation responses only. It is kept
+    apart from `sites` because an output may share a resource's name.
     """
 
     name: str
@@ -35,15 +38,21 @@ class Stack:
     template_file: str
     construct_paths: dict[str, str] = field(default_factory=dict)
     sites: dict[str, SourceSite] = field(default_factory=dict)
+    output_sites: dict[str, SourceSite] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        return {
+        data = {
             "name": self.name,
             "template_file": self.template_file,
             "template": self.template,
             "construct_paths": dict(sorted(self.construct_paths.items())),
             "sites": {k: v.to_dict() for k, v in sorted(self.sites.items())},
         }
+        if self.output_sites:
+            data["output_sites"] = {
+                k: v.to_dict() for k, v in sorted(self.output_sites.items())
+            }
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> Stack:
@@ -53,6 +62,9 @@ class Stack:
             template_file=data["template_file"],
             construct_paths=dict(data.get("construct_paths", {})),
             sites={k: SourceSite(**v) for k, v in data.get("sites", {}).items()},
+            output_sites={
+                k: SourceSite(**v) for k, v in data.get("output_sites", {}).items()
+            },
         )
 
 

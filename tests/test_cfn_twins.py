@@ -182,6 +182,20 @@ def test_report_citations_match_text(cfn_model, cfn_ideal, task):
     assert checked["ideal"] > 0
 
 
+def test_report_cites_ideal_outputs(cfn_model, cfn_ideal, task):
+    """The ideal's fix for each output item cites lines of its template."""
+    report = build_report(cfn_model, task, cfn_ideal)
+    output_items = {"11", "12", "13", "14"}
+    fixes = {f["item"]: f["fix"] for f in report["failures"]}
+    assert output_items <= set(fixes)
+    for item in sorted(output_items):
+        citations = [Citation.from_dict(data) for data in fixes[item]["citations"]]
+        assert citations, f"item {item}: {fixes[item]['note']}"
+        for citation in citations:
+            assert citation.file == TEMPLATE_FILE, item
+            assert verify_citation(cfn_ideal.project, citation), item
+
+
 def test_report_template_lines_match(cfn_model, cfn_ideal, task):
     """Each rendered excerpt's lines equal the cited file and markdown lines."""
     rendered = render_markdown(cfn_model, task, cfn_ideal)

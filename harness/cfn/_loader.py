@@ -1,7 +1,7 @@
 """Parse CloudFormation template text (YAML with short intrinsic tags, or JSON).
 
 The result is plain JSON data in long form (`{"Fn::GetAtt": [...]}`) plus the
-1-based line where each resource's logical ID is written.
+1-based line where each resource's logical ID and each output's name is written.
 """
 
 from __future__ import annotations
@@ -54,12 +54,14 @@ class TemplateSyntaxError(ValueError):
 
 @dataclass
 class ParsedText:
-    """Template data in long form and where each resource starts in the text."""
+    """Template data in long form and where each resource and output starts
+    in the text (1-based lines)."""
 
     data: Any
     format: str  # "yaml" or "json"
     resource_lines: dict[str, int] = field(default_factory=dict)
     duplicate_resources: list[str] = field(default_factory=list)
+    output_lines: dict[str, int] = field(default_factory=dict)
 
 
 class _TemplateLoader(yaml.SafeLoader):
@@ -140,8 +142,9 @@ def _parse_yaml(text: str) -> ParsedText:
         ) from exc
     finally:
         loader.dispose()
-    lines, duplicates = _yaml_resource_lines(node)
-    return ParsedText(data, "yaml", lines, duplicates)
+    lines, duplicates = _yaml_section_lines(node, "Resources")
+    output_lines, _ = _yaml_section_lines(node, "Outputs")
+    return ParsedText(data, "yaml", lines, duplicates, output_lines)
 
 
 def _error_line(exc: yaml.MarkedYAMLError, last_line: int) -> int | None:
@@ -161,13 +164,17 @@ def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
     return " ".join(part for part in parts if part) or str(exc)
 
 
-def _yaml_resource_lines(root: yaml.Node | None) -> tuple[dict[str, int], list[str]]:
-    resources = _mapping_value(root, "Resources")
-    if not isinstance(resources, yaml.MappingNode):
+def _yaml_section_lines(
+    root: yaml.Node | None, section: str
+) -> tuple[dict[str, int], list[str]]:
+    """Return the line of each key of a top-level section, and the keys that
+    appear more than once (the last one's line is kept)."""
+    mapping = _mapping_value(root, section)
+    if not isinstance(mapping, yaml.MappingNode):
         return {}, []
     lines: dict[str, int] = {}
     duplicates: list[str] = []
-    for key_node, _ in resources.value:
+    for key_node, _ in mapping.value:
         if not isinstance(key_node, yaml.ScalarNode):
             continue
         if key_node.value in lines:
@@ -194,22 +201,27 @@ def _parse_json(text: str) -> ParsedText:
         raise TemplateSyntaxError(
             "the JSON is nested too deeply to read", None
         ) from exc
-    return ParsedText(data, "json", _json_resource_lines(text, data))
+    return ParsedText(
+        data,
+        "json",
+        _json_section_lines(text, data, "Resources"),
+        output_lines=_json_section_lines(text, data, "Outputs"),
+    )
 
 
-def _json_resource_lines(text: str, data: Any) -> dict[str, int]:
-    """Find the line of each resource key after the `"Resources"` key.
+def _json_section_lines(text: str, data: Any, section: str) -> dict[str, int]:
+    """Find the line of each key of a top-level section after the section's key.
 
     JSON carries no positions, so this searches the text for each quoted
-    logical ID followed by a colon, in document order, from the Resources key.
+    key followed by a colon, in document order, from the first `"<section>"`.
     """
-    resources = data.get("Resources") if isinstance(data, dict) else None
-    start = text.find('"Resources"')
-    if not isinstance(resources, dict) or start < 0:
+    mapping = data.get(section) if isinstance(data, dict) else None
+    start = text.find(json.dumps(section))
+    if not isinstance(mapping, dict) or start < 0:
         return {}
     lines: dict[str, int] = {}
     position = start
-    for logical_id in resources:
+    for logical_id in mapping:
         pattern = re.compile(re.escape(json.dumps(logical_id)) + r"\s*:")
         match = pattern.search(text, position)
         if match is None:

@@ -20,6 +20,7 @@ from harness._project import Project
 from harness._synth_result import SourceSite, Stack, SynthResult
 from harness.cfn._find import TemplateCandidate, TemplateChoice, find_templates
 from harness.cfn._intrinsics import DEFAULT_ACCOUNT, DEFAULT_REGION
+from harness.cfn._loader import ParsedText
 from harness.cfn._normalize import normalize
 from harness.cfn._references import undefined_references
 from harness.errors import ErrorClass, ResponseError
@@ -79,24 +80,27 @@ def synthesize_template(
     result.context = {"region": region, "account": account}
     if parameters:
         result.context["parameters"] = dict(parameters)
-    result.stacks = [_stack(chosen, normalized.template, choice.parsed.resource_lines)]
+    result.stacks = [_stack(chosen, normalized.template, choice.parsed)]
     result.timings["normalize"] = round(time.perf_counter() - found, 4)
     return result
 
 
-def _stack(chosen: TemplateCandidate, template: dict, lines: dict[str, int]) -> Stack:
-    resources = template.get("Resources") or {}
-    sites = {
-        logical_id: SourceSite(chosen.file, lines[logical_id])
-        for logical_id in resources
-        if logical_id in lines
-    }
+def _stack(chosen: TemplateCandidate, template: dict, parsed: ParsedText) -> Stack:
     return Stack(
         name=PurePosixPath(chosen.file).stem or "template",
         template=template,
         template_file=chosen.file,
-        sites=sites,
+        sites=_sites(chosen.file, template, "Resources", parsed.resource_lines),
+        output_sites=_sites(chosen.file, template, "Outputs", parsed.output_lines),
     )
+
+
+def _sites(
+    file: str, template: dict, section: str, lines: dict[str, int]
+) -> dict[str, SourceSite]:
+    """Return the site of each key of a template section whose line is known."""
+    keys = template.get(section) or {}
+    return {key: SourceSite(file, lines[key]) for key in keys if key in lines}
 
 
 def _no_template_error(project: Project, choice: TemplateChoice) -> ResponseError:

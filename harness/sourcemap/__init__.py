@@ -30,6 +30,11 @@ from harness.sourcemap._citation import (
     fence_language,
 )
 from harness.sourcemap._files import cite_file, cite_project_file
+from harness.sourcemap._outputs import (
+    OUTPUT_KEYWORDS,
+    OUTPUT_TARGET_TYPES,
+    item_outputs,
+)
 from harness.sourcemap._scan import (
     MAX_CALL_LINES,
     balanced_end,
@@ -44,6 +49,8 @@ __all__ = [
     "MAX_CALL_LINES",
     "MAX_CITATIONS",
     "MAX_EXCERPT_LINES",
+    "OUTPUT_KEYWORDS",
+    "OUTPUT_TARGET_TYPES",
     "PROPERTY_KEYWORDS",
     "TEMPLATE_KEYWORDS",
     "Citation",
@@ -136,6 +143,7 @@ HOST_TYPES: dict[str, tuple[str, ...]] = {
 }
 
 
+_OUTPUTS_PREFIX = "Outputs."
 _ACL_ENTRY = re.compile(r"\.add_?[eE]ntry\s*\(|\bNetworkAclEntry\s*\(")
 _OUTPUT = re.compile(r"\bCfnOutput\s*\(")
 
@@ -200,6 +208,14 @@ class _Resolver:
         named = [s for s in self.stacks if name is not None and s.name == name]
         return named or self.stacks
 
+    def output_site(self, name: str, stack_name: str | None) -> SourceSite | None:
+        """Return the template line of output `name`, known for template responses."""
+        for stack in self.stacks_for(stack_name):
+            site = stack.output_sites.get(name)
+            if site is not None and site.file in self.project.files:
+                return site
+        return None
+
     def site_of(self, logical_id: str, stack_name: str | None, path: str | None):
         """Return the creation site of `logical_id`, or of its nearest ancestor."""
         for stack in self.stacks_for(stack_name):
@@ -251,11 +267,13 @@ def cite_site(
     site: SourceSite,
     keywords: tuple[str, ...] = (),
     logical_ids: tuple[str, ...] = (),
+    element: str = "resource",
 ) -> Citation:
     """Cite the lines of the call at `site` that set `keywords`, else the call.
 
     A matched property is cited with its whole value when the value spans
-    several lines (`flowLogs: { ... }`), up to the end of the call.
+    several lines (`flowLogs: { ... }`), up to the end of the call. `element`
+    names what a template site defines ("resource" or "output") in the note.
 
     NOTE: a construct created inside a helper function is cited at the call in
     the helper, where values may be parameters (`value=value`). The helper's
@@ -278,9 +296,9 @@ def cite_site(
     first, last = span
     shown_last = min(last, first + MAX_EXCERPT_LINES - 1)
     template = language in TEMPLATE_LANGUAGES
-    note = "defines the resource" if template else "creates the construct"
+    note = f"defines the {element}" if template else "creates the construct"
     if keywords:
-        where = "of the resource" if template else "of the call"
+        where = f"of the {element}" if template else "of the call"
         note += f", and no line {where} sets {', '.join(keywords)}"
     return cite_lines(
         project,
@@ -360,6 +378,9 @@ def _cite_evidence(
     the site recorded in the synthesis is preferred when both exist.
     """
     files = resolver.project.files
+    output = _cite_output_evidence(resolver, evidence, key)
+    if output is not None:
+        return output
     if evidence.logical_id is not None:
         site = resolver.site_of(
             evidence.logical_id, evidence.stack, evidence.construct_path
@@ -377,6 +398,37 @@ def _cite_evidence(
             resolver.project, evidence.file, evidence.line, key, evidence.note
         )
     return None
+
+
+def _cite_output_evidence(
+    resolver: _Resolver, evidence: Evidence, key: str
+) -> Citation | None:
+    """Cite evidence about a template output (property path `Outputs.<name>...`)
+    at the output's line, or return None when the output has no recorded line."""
+    path = evidence.property_path or ""
+    if not path.startswith(_OUTPUTS_PREFIX):
+        return None
+    name, _, below = path[len(_OUTPUTS_PREFIX) :].partition(".")
+    site = resolver.output_site(name, evidence.stack)
+    if site is None:
+        return None
+    keywords = template_keywords(key, below or None) or OUTPUT_KEYWORDS.get(key, ())
+    return cite_site(resolver.project, site, keywords, (name,), element="output")
+
+
+def _cite_outputs(resolver: _Resolver, stack: Stack, key: str) -> list[Citation]:
+    """Cite the outputs of a template response that item `key` is about."""
+    citations: list[Citation] = []
+    keywords = OUTPUT_KEYWORDS.get(key, ())
+    for name in item_outputs(stack, key):
+        site = resolver.output_site(name, stack.name)
+        if site is None:
+            continue
+        citation = cite_site(resolver.project, site, keywords, (name,), "output")
+        if citation.kind == "construct":
+            citation = replace(citation, note=f"where it belongs: {citation.note}")
+        _append_unique(citations, citation)
+    return citations
 
 
 def _cite_statements(resolver: _Resolver, key: str) -> list[Citation]:
@@ -427,6 +479,10 @@ def _cite_host(resolver: _Resolver, key: str) -> list[Citation]:
     for host_type in HOST_TYPES.get(key, ()):
         citations: list[Citation] = []
         for stack in resolver.stacks:
+            if host_type == "Outputs" and stack.output_sites:
+                for citation in _cite_outputs(resolver, stack, key):
+                    _append_unique(citations, citation)
+                continue
             for logical_id in _host_ids(stack, host_type):
                 site = resolver.site_of(logical_id, stack.name, None)
                 if site is None:
