@@ -375,3 +375,13 @@ def test_disk_filling_output_limit(tmp_path):
     result, _ = run_hostile(tmp_path, "py_fill_disk")
     assert result.error is not None
     assert result.error.error_class is ErrorClass.OUTPUT_LIMIT
+
+
+def test_planted_links_do_not_redirect(tmp_path):
+    target = tmp_path / "host-file.txt"
+    target.write_text("owned by the host\n")
+    values = {"HOSTILE_TARGET": str(target)}
+    result, seconds = run_hostile(tmp_path, "py_plant_links", values)
+    assert target.read_text() == "owned by the host\n"
+    assert seconds < TIMEOUT * 3
+    assert result.error is None, result.error

@@ -55,6 +55,7 @@ SYNTHESIZED = {
     "py_background_process",
     "ts_read_stdin",
     "py_read_stdin",
+    "py_plant_links",
 }
 
 pytestmark = pytest.mark.slow
@@ -94,7 +95,10 @@ def test_batch_contains_hostile_responses(tmp_path, planted_secrets, loopback_li
     marker = f"hostile-{uuid.uuid4().hex}"
     run_dir = tmp_path / "run"
     targets = [run_dir, run_dir / "evaluations", tmp_path / "work"]
+    host_file = tmp_path / "host-file.txt"
+    host_file.write_text("owned by the host\n")
     values = {
+        "HOSTILE_TARGET": str(host_file),
         **planted_secrets,
         "HOSTILE_PORT": str(port),
         "HOSTILE_MARKER": marker,
@@ -144,6 +148,7 @@ def test_batch_contains_hostile_responses(tmp_path, planted_secrets, loopback_li
     assert planted_secrets["token"] not in stored
     landed = [str(path) for path in targets if (path / marker).exists()]
     assert landed == []
+    assert host_file.read_text() == "owned by the host\n"
     assert accepted == []
     assert survivors == []
     assert result.progress.done == len(expected_ids)

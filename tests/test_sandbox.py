@@ -426,3 +426,40 @@ def test_cache_mode_needs_installed_version(tmp_path):
     (installed / ".jsii.runtime.v1.json").write_text("{}")
     assert _mounts.cache_mode(tmp_path, overlay=True) == "cow"
     assert _mounts.cache_mode(tmp_path, overlay=False) == "rw"
+
+
+def test_traps_removed_after_run(tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "inside.txt").write_text("kept")
+    outside = tmp_path / "outside.txt"
+    outside.write_text("host file")
+    script = (
+        "import os\n"
+        f"os.symlink({str(outside)!r}, 'escape')\n"
+        f"os.symlink({str(tmp_path)!r}, 'escape-dir')\n"
+        "os.symlink('inside.txt', 'alias')\n"
+        "os.symlink('missing.txt', 'dangling')\n"
+        "os.mkfifo('pipe')\n"
+    )
+    env = {"HOME": str(run), "TMPDIR": str(run)}
+    outcome = run_contained(
+        [sys.executable, "-c", script], run, env, Limits(wall_seconds=30), run / "logs"
+    )
+    assert outcome.returncode == 0, outcome.tail()
+    names = {path.name for path in run.iterdir()}
+    assert "alias" in names
+    assert "inside.txt" in names
+    assert "escape" not in names
+    assert "escape-dir" not in names
+    assert "dangling" not in names
+    assert "pipe" not in names
+    assert outside.read_text() == "host file"
+
+
+def test_remove_traps_keeps_ordinary_tree(tmp_path):
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "stack.ts").write_text("export {};\n")
+    (tmp_path / "lib" / "alias.ts").symlink_to("stack.ts")
+    assert _sandbox.remove_traps([tmp_path]) == []
+    assert (tmp_path / "lib" / "alias.ts").is_symlink()

@@ -128,6 +128,9 @@ def run_contained(
             )
             containment.started()
             timed_out, output_exceeded = _wait(process, limits, containment.writable)
+        removed = _sandbox.remove_traps(containment.writable)
+        if removed:
+            log.info("removed links and special files the app left: %s", removed[:5])
         if containment.setup_failed():
             raise OSError(
                 f"the sandbox setup for {argv[0]} failed (exit "

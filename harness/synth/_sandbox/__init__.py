@@ -30,6 +30,7 @@ from harness.synth._sandbox._detect import Mechanisms, detect
 from harness.synth._sandbox._disk import over_quota
 from harness.synth._sandbox._mounts import default_writable
 from harness.synth._sandbox._report import LayerStatus, layer_statuses
+from harness.synth._sandbox._scrub import remove_traps
 
 __all__ = [
     "Containment",
@@ -41,5 +42,6 @@ __all__ = [
     "detect",
     "layer_statuses",
     "over_quota",
+    "remove_traps",
     "rlimit_options",
 ]
