@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import signal
@@ -463,3 +464,36 @@ def test_remove_traps_keeps_ordinary_tree(tmp_path):
     (tmp_path / "lib" / "alias.ts").symlink_to("stack.ts")
     assert _sandbox.remove_traps([tmp_path]) == []
     assert (tmp_path / "lib" / "alias.ts").is_symlink()
+
+
+PROC_PROBE = r"""
+import json, os
+result = {}
+for path in ("/proc/sys/kernel/core_pattern", "/proc/sys/vm/drop_caches"):
+    try:
+        os.close(os.open(path, os.O_WRONLY))
+        result[path] = "writable"
+    except OSError as error:
+        result[path] = error.errno
+with open("/proc/keys") as handle:
+    result["keys"] = handle.read()
+print(json.dumps(result))
+"""
+
+
+def test_kernel_settings_read_only(tmp_path):
+    # Opening for writing checks the permission without changing any setting.
+    require_layer("filesystem")
+    env = {"HOME": str(tmp_path), "TMPDIR": str(tmp_path)}
+    outcome = run_contained(
+        [sys.executable, "-c", PROC_PROBE],
+        tmp_path,
+        env,
+        Limits(wall_seconds=30),
+        tmp_path / "logs",
+    )
+    assert outcome.returncode == 0, outcome.tail()
+    result = json.loads(outcome.stdout_path.read_text())
+    assert result["/proc/sys/kernel/core_pattern"] == errno.EROFS
+    assert result["/proc/sys/vm/drop_caches"] == errno.EROFS
+    assert result["keys"] == ""

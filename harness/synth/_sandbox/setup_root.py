@@ -42,6 +42,18 @@ KEPT_FLAGS = {
 }
 PIVOT_ROOT_SYSCALLS = {"x86_64": 155, "aarch64": 41, "ppc64le": 203, "s390x": 217}
 SETUP_FAILED = 125
+# The /proc entries that container runtimes such as runc also make read-only
+# or hide.
+READ_ONLY_PROC = ("sys", "sysrq-trigger", "irq", "bus", "fs")
+MASKED_PROC = (
+    "kcore",
+    "keys",
+    "timer_list",
+    "sched_debug",
+    "latency_stats",
+    "acpi",
+    "scsi",
+)
 SIZES_MB = {"root": 16, "tmp": 64, "cow": 64}
 
 libc = ctypes.CDLL(None, use_errno=True)
@@ -104,6 +116,28 @@ def kept_flags(path):
     return sum(flag for known, flag in KEPT_FLAGS.items() if present & known)
 
 
+def protect_proc(proc, null):
+    """Make /proc's kernel settings read-only and hide files that leak host state.
+
+    The app runs as uid 0 without capabilities, and the kernel checks only
+    file modes for most /proc/sys settings. Without this, the app could write
+    kernel.core_pattern, whose pipe helper the kernel runs as host root.
+    """
+    for name in READ_ONLY_PROC:
+        path = f"{proc}/{name}"
+        if not os.path.exists(path):
+            continue
+        mount(path, path, "", MS_BIND | MS_REC)
+        flags = MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC
+        mount("", path, "", flags)
+    for name in MASKED_PROC:
+        path = f"{proc}/{name}"
+        if os.path.isdir(path):
+            mount("sandbox-mask", path, "tmpfs", MS_RDONLY, "size=4k")
+        elif os.path.exists(path):
+            mount(null, path, "", MS_BIND)
+
+
 def pivot(root):
     os.chdir(root)
     os.mkdir(".old-root")
@@ -138,6 +172,7 @@ def main(arguments):
         bind(root, mode, path)
     os.symlink("/proc/self/fd", f"{root}/dev/fd")
     mount("proc", f"{root}/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    protect_proc(f"{root}/proc", f"{root}/dev/null")
     pivot(root)
     os.chdir(workdir)
     command = arguments[run_at + 1 :]
