@@ -96,6 +96,8 @@ def test_bind_plan_never_binds_root(tmp_path):
     assert "/" not in paths
     assert ("rw", str(tmp_path)) in plan
     assert ("ro", "/usr") in plan
+    assert ("ro", "/etc") not in plan
+    assert ("ro", "/etc/passwd") in plan
 
 
 def test_bind_plan_reads_environment_paths(tmp_path):
@@ -187,7 +189,7 @@ def test_private_root_view(tmp_path):
     work.mkdir()
     outside = tmp_path / f"outside-{uuid.uuid4().hex}.txt"
     outside.write_text("not for the app")
-    hidden = [outside, harness_home() / "synth"]
+    hidden = [outside, harness_home() / "synth", Path("/etc/shadow")]
     report, layers = run_probe(work, Limits(wall_seconds=30), hidden)
     assert {"filesystem", "pid_namespace", "capabilities", "rlimits"} <= layers
     assert report["pid"] == 1

@@ -15,7 +15,35 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TOP_LEVEL_LINKS = ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
-SYSTEM_DIRS = ("/usr", "/etc")
+SYSTEM_DIRS = ("/usr",)
+# The /etc entries programs need to start, resolve users and names, and load
+# libraries. The rest of /etc (shadow, npmrc, pip.conf, ssh keys) stays out.
+ETC_ENTRIES = (
+    "alternatives",
+    "ca-certificates",
+    "ca-certificates.conf",
+    "crypto-policies",
+    "gai.conf",
+    "group",
+    "host.conf",
+    "hostname",
+    "hosts",
+    "ld.so.cache",
+    "ld.so.conf",
+    "ld.so.conf.d",
+    "locale.alias",
+    "localtime",
+    "mime.types",
+    "nsswitch.conf",
+    "os-release",
+    "passwd",
+    "pki",
+    "protocols",
+    "resolv.conf",
+    "services",
+    "ssl",
+    "timezone",
+)
 DEVICES = ("null", "zero", "random", "urandom", "full")
 READ_PATH_VARIABLES = ("NODE_PATH", "PYTHONPATH")
 SHARED_CACHE_VARIABLES = ("JSII_RUNTIME_PACKAGE_CACHE_ROOT",)
@@ -54,13 +82,15 @@ def bind_plan(
 ) -> list[tuple[str, str]]:
     """Return (mode, path) binds for the app's view of the filesystem, parents first.
 
-    Read-only: /usr, /etc, the Python installation, the executable's
-    installation, absolute paths among the arguments, and the paths named by
+    Read-only: /usr, the ETC_ENTRIES of /etc, the Python installation, the
+    executable's installation, absolute paths among the arguments, and the paths named by
     NODE_PATH, PYTHONPATH and the context overflow file. Read-write:
     `writable`. The jsii package cache gets `cache_mode`. Paths that do not
     exist, and `/` itself, are left out.
     """
     reads: set[Path] = {Path(path) for path in SYSTEM_DIRS}
+    reads |= {Path("/etc", name) for name in ETC_ENTRIES}
+    reads |= set(Path("/etc").glob("python3*"))
     reads |= {Path(sys.prefix), Path(sys.base_prefix), Path(sys.exec_prefix)}
     reads |= _install_prefixes(argv[0])
     reads |= {Path(arg) for arg in argv[1:] if os.path.isabs(arg)}
