@@ -18,6 +18,11 @@ The layers, strongest mechanism first:
 - processes and memory: a child cgroup (v1 `pids`, `memory`) per launch,
   when the harness's own cgroup of that controller is the hierarchy's root.
 - rlimits (via `prlimit`): data segment, file size, CPU time, open files, core.
+
+`over_quota` and `remove_traps` are for the caller after or during a run: the
+first adds up what the app wrote, the second deletes links and special files
+it planted in its writable directories. docs/sandbox.md lists what each layer
+stops and what stays open.
 """
 
 from harness.synth._sandbox._contain import (
