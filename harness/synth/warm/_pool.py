@@ -32,6 +32,8 @@ DEFAULT_START_TIMEOUT = 180.0
 DEFAULT_MAX_IDLE = 4
 # Failed starts after which a kind of worker is not tried again in this pool.
 MAX_START_FAILURES = 2
+# A worker's memory is read after its first app and every this many apps after.
+RSS_SAMPLE_JOBS = 5
 LOG_TAIL_BYTES = 16 * 1024
 
 
@@ -150,7 +152,8 @@ class WarmPool:
             self.stats["crashes"] += 1
             execution.returncode = died.returncode
         execution.wall_seconds = time.monotonic() - start
-        worker.jobs += 1
+        if message.get("type") == "run":
+            worker.jobs += 1
         if execution.reply is None:
             execution.worker_output = _since(worker, offset)
 
@@ -186,7 +189,9 @@ class WarmPool:
         return worker
 
     def _release(self, worker: Worker, healthy: bool) -> None:
-        rss = worker.group_rss() if worker.alive else 0
+        # Reading /proc for the whole process group costs milliseconds.
+        sampled = worker.alive and worker.jobs % RSS_SAMPLE_JOBS == 1
+        rss = worker.group_rss() if sampled else 0
         language = worker.spec.language
         self.peak_rss[language] = max(self.peak_rss.get(language, 0), rss)
         keep = healthy and worker.alive
@@ -204,6 +209,7 @@ class WarmPool:
         with self._condition:
             if keep and not self._closed:
                 self._idle.setdefault(worker.spec, []).append(worker)
+                self._idle_order = [w for w in self._idle_order if w is not worker]
                 self._idle_order.append(worker)
                 evicted = self._evict_idle()
             else:
@@ -218,11 +224,15 @@ class WarmPool:
 
     def _evict_idle(self) -> list[Worker]:
         """Remove the least recently used idle workers beyond `max_idle`; hold the lock."""
-        self._idle_order = [w for w in self._idle_order if w in self._idle[w.spec]]
+        self._idle_order = [
+            w for w in self._idle_order if any(w is i for i in self._idle[w.spec])
+        ]
         evicted = []
         while len(self._idle_order) > self.max_idle:
             oldest = self._idle_order.pop(0)
-            self._idle[oldest.spec].remove(oldest)
+            self._idle[oldest.spec] = [
+                w for w in self._idle[oldest.spec] if w is not oldest
+            ]
             self._count[oldest.spec] -= 1
             self.stats["evicted"] += 1
             evicted.append(oldest)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import os
 import shutil
 import sys
 from dataclasses import dataclass, field
@@ -203,8 +204,15 @@ class _Job:
 
 
 def _fresh(directory: Path) -> Path:
-    shutil.rmtree(directory, ignore_errors=True)
-    directory.mkdir(parents=True)
+    """Return `directory`, created or emptied."""
+    if directory.is_dir():
+        for child in os.scandir(directory):
+            if child.is_dir(follow_symlinks=False):
+                shutil.rmtree(child.path)
+            else:
+                os.unlink(child.path)
+    else:
+        directory.mkdir(parents=True)
     return directory
 
 

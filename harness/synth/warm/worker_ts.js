@@ -147,32 +147,89 @@ function memoized(accessorKey, before, after, target) {
   }
 }
 
+// ---- a fast check that the objects of a snapshot are unchanged
+
+const DATA = Symbol('data property');
+
+// Returns the objects a module snapshot covers: the exports, their prototype,
+// and each exported class, its prototype and each exported plain object.
+function watchedObjects(exported) {
+  if (exported === null || (typeof exported !== 'object' && typeof exported !== 'function')) {
+    return [];
+  }
+  const objects = [exported];
+  if (typeof exported === 'function' && exported.prototype) objects.push(exported.prototype);
+  for (const key of Reflect.ownKeys(exported)) {
+    const desc = Object.getOwnPropertyDescriptor(exported, key);
+    if (!('value' in desc)) continue;
+    const value = desc.value;
+    if (typeof value === 'function') {
+      objects.push(value);
+      if (value.prototype && typeof value.prototype === 'object') objects.push(value.prototype);
+    } else if (isPlainObject(value)) {
+      objects.push(value);
+    }
+  }
+  return objects;
+}
+
+function shapeOf(target) {
+  const keys = Reflect.ownKeys(target);
+  const slots = new Array(keys.length * 2);
+  for (let i = 0; i < keys.length; i++) {
+    const desc = Object.getOwnPropertyDescriptor(target, keys[i]);
+    slots[2 * i] = 'value' in desc ? desc.value : desc.get;
+    slots[2 * i + 1] = 'value' in desc ? DATA : desc.set;
+  }
+  return { target, keys, slots };
+}
+
+function sameShape(shape) {
+  const keys = Reflect.ownKeys(shape.target);
+  if (keys.length !== shape.keys.length) return false;
+  for (let i = 0; i < keys.length; i++) {
+    if (keys[i] !== shape.keys[i]) return false;
+    const desc = Object.getOwnPropertyDescriptor(shape.target, keys[i]);
+    const first = 'value' in desc ? desc.value : desc.get;
+    const second = 'value' in desc ? DATA : desc.set;
+    if (!Object.is(first, shape.slots[2 * i]) || second !== shape.slots[2 * i + 1]) return false;
+  }
+  return true;
+}
+
 // ---- library modules: a snapshot per module, taken when it finishes loading
 
 const librarySnapshots = new Map();
+
+function watchModule(filename, mod) {
+  librarySnapshots.set(filename, {
+    exports: mod.exports,
+    paths: snapshotModule(mod),
+    shapes: watchedObjects(mod.exports).map(shapeOf),
+  });
+}
+
 const originalLoad = Module.prototype.load;
 Module.prototype.load = function load(filename) {
   originalLoad.call(this, filename);
-  if (isLibrary(filename) && !librarySnapshots.has(filename)) {
-    librarySnapshots.set(filename, snapshotModule(this));
-  }
+  if (isLibrary(filename) && !librarySnapshots.has(filename)) watchModule(filename, this);
 };
 
 function libraryLeaks() {
   const leaks = [];
   for (const [filename, before] of librarySnapshots) {
     const mod = require.cache[filename];
-    if (mod === undefined || !Object.is(mod.exports, before.get('<exports>'))) {
+    if (mod === undefined || !Object.is(mod.exports, before.exports)) {
       leaks.push(`${relativeLibrary(filename)} was removed or replaced in the require cache`);
       continue;
     }
-    const after = snapshotModule(mod);
-    const changed = differences(before, after, mod.exports);
+    if (before.shapes.every(sameShape)) continue;
+    const changed = differences(before.paths, snapshotModule(mod), mod.exports);
     if (changed.length) {
       leaks.push(`${relativeLibrary(filename)}: ${changed.slice(0, 5).join(', ')} changed`);
     }
     // A memoized export now reads as its value, which later checks compare.
-    if (after.size !== before.size || changed.length) librarySnapshots.set(filename, after);
+    watchModule(filename, mod);
   }
   return leaks;
 }
@@ -432,7 +489,7 @@ function warmUp() {
   app.synth();
   fs.rmSync(path.join(WARMUP_DIR, 'cdk.out'), { recursive: true, force: true });
   for (const [filename, mod] of Object.entries(require.cache)) {
-    if (isLibrary(filename)) librarySnapshots.set(filename, snapshotModule(mod));
+    if (isLibrary(filename)) watchModule(filename, mod);
   }
 }
 
