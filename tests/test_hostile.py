@@ -367,10 +367,6 @@ def test_disk_filling_stopped(tmp_path):
     assert list((tmp_path / "work").iterdir()) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="classify_process does not read ProcessOutcome.output_exceeded yet",
-)
 def test_disk_filling_output_limit(tmp_path):
     result, _ = run_hostile(tmp_path, "py_fill_disk")
     assert result.error is not None

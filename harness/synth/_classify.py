@@ -65,6 +65,12 @@ def classify_process(
             f"the app did not finish within {wall:g} s; it was killed",
             detail=tail,
         )
+    if outcome.output_exceeded:
+        return _error(
+            ErrorClass.OUTPUT_LIMIT,
+            "the app wrote more to disk than the output limit allows; it was killed",
+            detail=tail,
+        )
     if any(marker in tail for marker in NODE_OOM_MARKERS):
         return _error(
             ErrorClass.OUT_OF_MEMORY,
