@@ -228,3 +228,15 @@ def test_idle_workers_capped(work_dir):
         assert first.error is None, first.error
         assert second.error is None, second.error
         assert capped.stats["evicted"] == 1
+
+
+def test_unavailable_worker_falls_back_cold(work_dir, caplog):
+    require_toolchain()
+    with WarmPool(start_timeout=0.01) as failing:
+        result = synthesize(ts_app("Fallback"), settings(work_dir))
+        assert failing.stats["started"] == 0
+    assert result.error is None, result.error
+    assert [stack.name for stack in result.stacks] == ["Fallback"]
+    assert any(
+        "synthesizing" in r.message and "cold" in r.message for r in caplog.records
+    )

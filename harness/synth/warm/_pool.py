@@ -55,8 +55,9 @@ class WarmPool:
 
     `size` is the number of workers per kind (language and settings), which is
     how many syntheses of that kind run at once. A worker is replaced after
-    `max_jobs` apps, once its process group's resident memory passes
-    `max_rss_mb`, and after any app that timed out, crashed it or leaked state.
+    `max_jobs` apps, once its process group's resident memory (read after its
+    first app and every fifth) passes `max_rss_mb`, and after any app that
+    timed out, crashed it or leaked state.
     At most `max_idle` idle workers are kept; the least recently used goes.
     Use it as a context manager to route `synthesize` calls in the block to it.
     """
