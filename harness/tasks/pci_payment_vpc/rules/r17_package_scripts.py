@@ -85,8 +85,9 @@ class PackageScripts:
 
     def check(self, ctx: RuleContext) -> Finding:
         project = ctx.project
-        language = _language(ctx)
         is_template = ctx.synth.language == "cloudformation"
+        # A template project has no CDK language, so every task runner counts.
+        language = "template" if is_template else _language(ctx)
         where = "package.json scripts" if language == "typescript" else "task runner"
         needs = [_describe(need) for need in NEEDS] if is_template else NEEDS
         expected = f"{where} commands for {listing(needs, ordered=True)}"
