@@ -8,6 +8,7 @@ scored as a model failure.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -17,9 +18,9 @@ from typing import Any
 from harness import versions
 from harness._project import Project
 from harness._synth_result import SynthResult
-from harness.errors import ErrorClass, ResponseError
+from harness.errors import ConfigError, ErrorClass, ResponseError
 from harness.evaluation import Evaluation, Outcome, ResponseInfo
-from harness.findings import Finding, Status
+from harness.findings import Finding, Severity, Status
 from harness.taxonomy import RuleContext, Task, load_task
 
 logger = logging.getLogger(__name__)
@@ -43,6 +44,15 @@ class EvalSettings:
     isolation: str = "standard"
     extra_context: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        if self.weights is not None:
+            _check_weights(self.weights)
+        if not (self.timeout > 0 and math.isfinite(self.timeout)):
+            raise ConfigError(
+                f"invalid timeout {self.timeout!r}: expected a number of seconds > 0"
+            )
+        _check_region(self.region)
+
     def to_dict(self) -> dict:
         return {
             "task": self.task,
@@ -56,6 +66,37 @@ class EvalSettings:
             "isolation": self.isolation,
             "extra_context": self.extra_context,
         }
+
+
+def _check_weights(weights: dict[str, float]) -> None:
+    known = [severity.value for severity in Severity]
+    for severity, weight in weights.items():
+        if severity not in known:
+            raise ConfigError(
+                f"invalid weight for {severity!r}: unknown severity; "
+                f"use one of {', '.join(known)}"
+            )
+        if not (
+            isinstance(weight, int | float) and math.isfinite(weight) and weight >= 0
+        ):
+            raise ConfigError(
+                f"invalid weight {severity}={weight!r}: expected a finite number >= 0"
+            )
+    if weights and all(weights.get(s, 1) == 0 for s in known):
+        raise ConfigError(
+            "invalid weights: every severity weighs 0, so no score can be computed; "
+            "give at least one severity a positive weight"
+        )
+
+
+def _check_region(region: str) -> None:
+    from cfnlint.helpers import REGIONS
+
+    if region not in REGIONS:
+        raise ConfigError(
+            f"invalid region {region!r}: not an AWS region that cfn-lint knows; "
+            "use a region name such as us-east-1 or eu-west-1"
+        )
 
 
 def evaluate_path(
@@ -74,12 +115,21 @@ def evaluate_path(
     ideal_eval = _as_ideal(ideal, settings)
     info = ResponseInfo(
         id=response_id or project.name,
-        source=str(path),
+        source=str(_document_path(Path(path), project)),
         kind=project.kind,
         content_hash=project.content_hash(),
         model=model_name,
     )
     return evaluate_project(project, info=info, ideal=ideal_eval, settings=settings)
+
+
+def _document_path(path: Path, project: Project) -> Path:
+    """Return the markdown file a folder response was read from, else `path`."""
+    if path.is_dir() and project.kind == "markdown":
+        documents = sorted(path.glob("*.md"))
+        if len(documents) == 1:
+            return documents[0]
+    return path
 
 
 def evaluate_ideal(
@@ -215,7 +265,22 @@ def _run_rules(
             return _synthesize(project, settings, env, context)
 
     ctx = RuleContext(project=project, synth=synth, model=model, resynth=resynth)
-    return run_rules(task, ctx)
+    error = synth.error
+    if error is None or error.blame == "model":
+        # A response that produced no templates fails every template item.
+        return run_rules(task, ctx, on_synth_failure="fail")
+    return [_unchecked(finding, error) for finding in run_rules(task, ctx)]
+
+
+def _unchecked(finding: Finding, error: ResponseError) -> Finding:
+    """Mark an item the harness could not check, because its own synthesis failed."""
+    if finding.status is not Status.NOT_APPLICABLE:
+        return finding
+    return Finding(
+        finding.item,
+        Status.ERROR,
+        message=f"not checked: the harness failed to synthesize ({error.message})",
+    )
 
 
 def _deployability(synth: SynthResult, project: Project, settings: EvalSettings):
@@ -259,7 +324,17 @@ def _score(evaluation: Evaluation, task: Task, settings: EvalSettings) -> dict:
         weights=weights,
         root_causes_only=settings.root_causes_only,
     )
-    result["deploy_score"] = scoring.deploy_score(evaluation.deploy)
+    error = evaluation.synth.error
+    if error is not None and error.blame == "model":
+        result["score"] = 0.0
+        result["note"] = "the response produced no templates, so it scores 0"
+    elif error is not None:
+        result["score"] = None
+        result["note"] = "the harness failed to synthesize the response; no score"
+    synthesized = evaluation.synth.ok
+    result["deploy_score"] = (
+        scoring.deploy_score(evaluation.deploy) if synthesized else None
+    )
     return result
 
 
@@ -287,7 +362,7 @@ def evaluate_to_directory(
     report: bool = True,
 ) -> tuple[Evaluation, Evaluation | None]:
     """Evaluate `model` (and the ideal) and write results, tables and reports to `output`."""
-    from harness.results import write_evaluation, write_tables
+    from harness.results import load_evaluations, write_evaluation, write_tables
 
     settings = settings or EvalSettings()
     task = load_task(settings.task)
@@ -295,10 +370,11 @@ def evaluate_to_directory(
     model_eval = evaluate_path(
         model, ideal=ideal_eval, settings=settings, response_id=_model_id(Path(model))
     )
-    evaluations = [e for e in (ideal_eval, model_eval) if e is not None]
-    for evaluation in evaluations:
-        write_evaluation(evaluation, output)
-    write_tables(evaluations, task, output)
+    for evaluation in (ideal_eval, model_eval):
+        if evaluation is not None:
+            write_evaluation(evaluation, output)
+    # The tables cover every evaluation in the directory, as the documents do.
+    write_tables(load_evaluations(output), task, output)
     if report:
         from harness.report import write_reports
 
@@ -309,7 +385,17 @@ def evaluate_to_directory(
     return model_eval, ideal_eval
 
 
+GENERIC_DOCUMENT_NAMES = {"MODEL_RESPONSE", "IDEAL_RESPONSE", "RESPONSE", "README"}
+
+
 def _model_id(path: Path) -> str:
-    """Name the model's result after its file or folder, never clashing with the ideal's."""
-    name = path.resolve().stem or "model"
+    """Name the model's result after its file or folder, never clashing with the ideal's.
+
+    A document with a generic dataset name (MODEL_RESPONSE.md) is named after
+    its folder, so that responses of different tasks get different ids.
+    """
+    resolved = path.resolve()
+    name = resolved.stem or "model"
+    if name.upper() in GENERIC_DOCUMENT_NAMES and resolved.parent.name:
+        name = resolved.parent.name
     return "model" if name == "ideal" else name

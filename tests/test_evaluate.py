@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from harness.errors import ConfigError
 from harness.evaluate import (
     EvalSettings,
     evaluate_path,
@@ -229,3 +231,54 @@ def test_deployability_cache_returns_same_findings(tmp_path, monkeypatch):
     assert [d.to_dict() for d in first.deploy] == [d.to_dict() for d in fresh.deploy]
     assert [d.to_dict() for d in second.deploy] == [d.to_dict() for d in fresh.deploy]
     assert len(list((tmp_path / "deploy").glob("*.json"))) == 1
+
+
+def test_unsynthesized_response_scores_zero(tmp_path):
+    broken = tmp_path / "broken"
+    shutil.copytree(IDEAL, broken)
+    app = broken / "app.py"
+    app.write_text('raise RuntimeError("app refuses to start")\n' + app.read_text())
+    evaluation = evaluate_path(broken)
+    assert evaluation.outcome == "model_error"
+    assert evaluation.score["score"] == 0.0
+    assert evaluation.score["deploy_score"] is None
+    assert statuses(evaluation)["1"] == "fail"
+    assert statuses(evaluation)["18"] == "fail"
+    assert statuses(evaluation)["16"] == "pass"
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"weights": {"extreme": 1.0}}, "unknown severity"),
+        ({"weights": {"critical": -1.0}}, "finite number >= 0"),
+        ({"weights": {"critical": float("nan")}}, "finite number >= 0"),
+        (
+            {"weights": {s: 0.0 for s in ("critical", "high", "medium", "low")}},
+            "weighs 0",
+        ),
+        ({"timeout": 0}, "invalid timeout"),
+        ({"region": "mars-1"}, "invalid region"),
+    ],
+)
+def test_invalid_settings_are_rejected(changes, message):
+    with pytest.raises(ConfigError, match=message):
+        EvalSettings(**changes)
+
+
+def test_generic_document_named_after_folder(tmp_path):
+    output = tmp_path / "results"
+    model, _ = evaluate_to_directory(MODEL / "MODEL_RESPONSE.md", output, report=False)
+    assert model.response.id == "model"
+    assert model.response.source.endswith("MODEL_RESPONSE.md")
+
+
+def test_tables_cover_every_evaluation(tmp_path):
+    output = tmp_path / "results"
+    evaluate_to_directory(MODEL, output, report=False)
+    evaluate_to_directory(TS / "model.md", output, report=False)
+    scores = pd.read_csv(output / "scores.csv")
+    assert scores["response_id"].tolist() == ["model"]
+    evaluate_to_directory(RESPONSES / "renamed", output, report=False)
+    scores = pd.read_csv(output / "scores.csv")
+    assert sorted(scores["response_id"]) == ["model", "renamed"]

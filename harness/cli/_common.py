@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
+from rich.markup import escape
 from rich.table import Table
 
 from harness.errors import ConfigError
@@ -51,19 +52,33 @@ def _read_mapping(path: Path) -> dict[str, float]:
     if not path.exists():
         raise ConfigError(f"weights file not found: {path}")
     text = path.read_text()
-    if path.suffix == ".toml":
-        import tomllib
+    try:
+        if path.suffix == ".toml":
+            import tomllib
 
-        data = tomllib.loads(text)
-    else:
-        data = yaml.safe_load(text)
+            data = tomllib.loads(text)
+        else:
+            data = yaml.safe_load(text)
+    except (yaml.YAMLError, ValueError) as exc:
+        raise ConfigError(
+            f"invalid weights file {path}: it does not parse ({exc}); "
+            "write a mapping such as 'critical: 10'"
+        ) from exc
     data = data.get("weights", data) if isinstance(data, dict) else data
     if not isinstance(data, dict):
         raise ConfigError(
             f"invalid weights file {path}: expected a mapping of severity to number, "
             "for example 'critical: 10'"
         )
-    return {str(k): float(v) for k, v in data.items()}
+    weights = {}
+    for severity, value in data.items():
+        try:
+            weights[str(severity)] = float(value)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(
+                f"invalid weights file {path}: {severity}={value!r} is not a number"
+            ) from exc
+    return weights
 
 
 def findings_table(evaluation: Evaluation, task: Task) -> Table:
@@ -83,8 +98,8 @@ def findings_table(evaluation: Evaluation, task: Task) -> Table:
             item.slug,
             f"[{SEVERITY_STYLE.get(item.severity.value, '')}]{item.severity.value}[/]",
             f"[{status}]{finding.status.value}[/]{note}",
-            finding.expected,
-            finding.actual,
+            escape(finding.expected),
+            escape(finding.actual or finding.message),
         )
     return table
 
@@ -95,14 +110,23 @@ def summary_line(evaluation: Evaluation) -> str:
     parts = [f"{k} {v}" for k, v in failures.items() if v]
     error = evaluation.synth.error
     text = (
-        f"[bold]{evaluation.response.id}[/]: outcome [bold]{evaluation.outcome}[/], "
-        f"score {score.get('score', 'n/a')}, deployability {score.get('deploy_score', 'n/a')}"
+        f"[bold]{escape(evaluation.response.id)}[/]: "
+        f"outcome [bold]{evaluation.outcome}[/], "
+        f"score {_number(score.get('score'))}, "
+        f"deployability {_number(score.get('deploy_score'))}"
     )
     if parts:
         text += f"; failures: {', '.join(parts)}"
     if error is not None:
-        text += f"\n  {error.blame} error [{error.error_class.value}]: {error.message}"
+        text += (
+            f"\n  {error.blame} error \\[{error.error_class.value}]: "
+            f"{escape(error.message)}"
+        )
     return text
+
+
+def _number(value: object) -> str:
+    return "n/a" if value is None else str(value)
 
 
 def exit_status(evaluations: list[Evaluation]) -> int:
