@@ -20,8 +20,9 @@ app = typer.Typer(
 )
 # Rich falls back to 80 columns when output is not a terminal; tables of
 # findings need more to stay readable in logs and CI output.
-console = Console(width=None if sys.stdout.isatty() else 160)
-err_console = Console(stderr=True)
+# emoji=False keeps codes such as `:x:` in response text literal (`root:x:0:0`).
+console = Console(width=None if sys.stdout.isatty() else 160, emoji=False)
+err_console = Console(stderr=True, emoji=False)
 
 # Each module registers its command(s) on `app` when imported.
 COMMAND_MODULES = [

@@ -10,6 +10,7 @@ from typing import Annotated, Self
 
 import typer
 from rich.logging import RichHandler
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -290,7 +291,8 @@ def _print_result(result: BatchResult) -> None:
     )
     console.print(_leaderboard_table(result))
     console.print(
-        f"results written to {result.run_dir}/ (summary.md, leaderboard.csv, scores, findings)"
+        f"results written to {escape(str(result.run_dir))}/ "
+        "(summary.md, leaderboard.csv, scores, findings)"
     )
 
 
@@ -313,7 +315,7 @@ def _leaderboard_table(result: BatchResult) -> Table:
             else f"{row['ci95_low']:.1f} to {row['ci95_high']:.1f}"
         )
         table.add_row(
-            str(row["model"]),
+            Text(str(row["model"])),
             str(row["responses"]),
             _format(row["mean_score"], "{:.1f}"),
             interval,

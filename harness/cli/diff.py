@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 from rich.tree import Tree
 
 from harness._synth_result import Stack
@@ -72,7 +73,7 @@ def diff(
     settings = SynthSettings(region=region, use_cache=cache)
     sides: dict[str, list[Stack]] = {}
     for label, path in (("ideal", ideal), ("model", model)):
-        with console.status(f"synthesizing the {label} response {path}"):
+        with console.status(escape(f"synthesizing the {label} response {path}")):
             stacks, problem = load_stacks(path, settings)
         if problem:
             err_console.print(f"[bold red]error:[/] {escape(problem)}")
@@ -90,7 +91,7 @@ def diff(
     if not result.empty:
         console.print(items_table(result))
     if json_file is not None:
-        console.print(f"diff written to {json_file}")
+        console.print(f"diff written to {escape(str(json_file))}")
     raise typer.Exit(EXIT_SAME if result.empty else EXIT_DIFFERENT)
 
 
@@ -108,7 +109,7 @@ def render_tree(result: TemplateDiff, title: str) -> Tree:
     sections: dict[str, Tree] = {}
     for entry in result.entries:
         if entry.section not in sections:
-            sections[entry.section] = tree.add(f"[bold]{entry.section}[/]")
+            sections[entry.section] = tree.add(f"[bold]{escape(entry.section)}[/]")
         key = (entry.section, entry.type)
         if key not in branches:
             branches[key] = sections[entry.section].add(_type_label(result, entry))
@@ -124,7 +125,7 @@ def items_table(result: TemplateDiff) -> Table:
     table.add_column("reasons", overflow="fold")
     for item, entries in result.by_item().items():
         reasons = sorted({reason for entry in entries for reason in entry.reasons})
-        table.add_row(item, str(len(entries)), "; ".join(reasons))
+        table.add_row(Text(item), str(len(entries)), Text("; ".join(reasons)))
     if result.unexplained:
         table.add_row("[dim]unexplained[/]", str(len(result.unexplained)), "")
     return table
@@ -136,11 +137,11 @@ def pairs_table(result: TemplateDiff) -> Table:
         table.add_column(column, overflow="fold")
     for pair in result.pairs:
         table.add_row(
-            pair.type,
-            escape(pair.role),
-            pair.ideal.logical_id,
-            pair.model.logical_id,
-            pair.method,
+            Text(pair.type),
+            Text(pair.role),
+            Text(pair.ideal.logical_id),
+            Text(pair.model.logical_id),
+            Text(pair.method),
             f"{pair.similarity:.2f}",
         )
     return table
@@ -154,7 +155,7 @@ def _type_label(result: TemplateDiff, entry: DiffEntry) -> str:
 
 
 def _entry_label(entry: DiffEntry) -> str:
-    items = ", ".join(entry.items) if entry.items else "unexplained"
+    items = escape(", ".join(entry.items)) if entry.items else "unexplained"
     style = "cyan" if entry.items else "magenta"
     where = entry.ideal or entry.model
     name = f" [dim]{escape(where.logical_id)}[/]" if where else ""

@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from harness.cli import app, console
 from harness.synth import _sandbox
@@ -65,7 +66,9 @@ def _layer_table(statuses: list[_sandbox.LayerStatus]) -> Table:
     table.add_column("what it stops")
     for status in statuses:
         active = "[green]yes[/]" if status.active else "[bold red]no[/]"
-        table.add_row(status.layer, active, status.mechanism, status.stops)
+        table.add_row(
+            Text(status.layer), active, Text(status.mechanism), Text(status.stops)
+        )
     return table
 
 

@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from harness._project import Project
 from harness.cli import app, console
@@ -57,8 +59,8 @@ def ingest(
     if project.skipped:
         console.print(skipped_table(project))
     for warning in project.warnings:
-        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
-    console.print(f"{len(project.files)} files written to {output}/")
+        console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
+    console.print(f"{len(project.files)} files written to {escape(str(output))}/")
     if not project.files:
         raise typer.Exit(EXIT_NO_FILES)
 
@@ -77,7 +79,7 @@ def _check_output(output: Path, force: bool) -> None:
 
 def files_table(project: Project) -> Table:
     """Return a table of the project's files with their markdown line spans."""
-    table = Table(title=f"{project.name}: {len(project.files)} files")
+    table = Table(title=escape(f"{project.name}: {len(project.files)} files"))
     table.add_column("file", overflow="fold")
     table.add_column("language")
     table.add_column("lines", justify="right")
@@ -85,8 +87,8 @@ def files_table(project: Project) -> Table:
     for path, entry in project.manifest()["files"].items():
         span = entry["markdown_lines"]
         table.add_row(
-            path,
-            entry["language"] or "",
+            Text(path),
+            Text(entry["language"] or ""),
             str(entry["lines"]),
             f"{span[0]}-{span[1]}" if span else "",
         )
@@ -101,5 +103,5 @@ def skipped_table(project: Project) -> Table:
     table.add_column("first line", overflow="fold")
     for block in project.skipped:
         line = "" if block.markdown_line is None else str(block.markdown_line)
-        table.add_row(line, block.reason, block.preview)
+        table.add_row(line, Text(block.reason), Text(block.preview))
     return table

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from harness.cli import app, console
 
@@ -31,7 +32,7 @@ def notebook(
     from harness.notebook import execute_notebook
 
     target = output or results / "failure_analysis.ipynb"
-    with console.status(f"executing the analysis notebook on {results}"):
+    with console.status(escape(f"executing the analysis notebook on {results}")):
         written = execute_notebook(results, target, html=html)
     for path in written:
-        console.print(f"wrote {path}")
+        console.print(f"wrote {escape(str(path))}")

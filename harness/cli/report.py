@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from harness.cli import app, console
 from harness.errors import ConfigError
@@ -57,7 +58,7 @@ def report(
         )
     paths = write_reports(model, task_def, ideal_eval, output.parent, stem=output.stem)
     for kind, path in paths.items():
-        console.print(f"{kind}: {path}")
+        console.print(f"{kind}: {escape(str(path))}")
 
 
 def load_results(results: Path) -> list[Evaluation]:

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from harness._synth_result import SynthResult
 from harness.cli import app, console, err_console
@@ -122,7 +123,9 @@ def _print(result: SynthResult, output: Path) -> None:
         )
         return
     cached = " (cached)" if result.cache_hit else ""
-    console.print(f"{len(result.stacks)} stack(s) written to {output}/{cached}")
+    console.print(
+        f"{len(result.stacks)} stack(s) written to {escape(str(output))}/{cached}"
+    )
 
 
 def _stacks_table(result: SynthResult) -> Table:
@@ -133,8 +136,8 @@ def _stacks_table(result: SynthResult) -> Table:
     table.add_column("outputs", justify="right")
     for stack in result.stacks:
         table.add_row(
-            stack.name,
-            stack.template_file,
+            Text(stack.name),
+            Text(stack.template_file),
             str(len(stack.template.get("Resources", {}))),
             str(len(stack.template.get("Outputs", {}))),
         )
