@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from harness.ingest._paths import looks_like_path
+from harness.ingest._paths import leaves_project, looks_like_path
 
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(?P<text>.*?)\s*#*\s*$")
 _LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
@@ -165,8 +165,29 @@ def _path_in_heading(text: str) -> str | None:
             candidates.append(first)
     if not candidates:
         candidates = [t for t in text.split() if "/" in t and looks_like_path(t)]
+    if not candidates:
+        return _path_leaving_project(text, labelled)
     distinct = sorted(set(candidates))
     return distinct[0] if len(distinct) == 1 else None
+
+
+def _path_leaving_project(text: str, labelled: str) -> str | None:
+    """Return a heading's file name that points outside the project, if any.
+
+    Such a name counts whatever its extension, so that it raises UnsafePathError
+    instead of leaving its block unnamed. After a `File:` label the first word
+    counts even when absolute. Elsewhere only a `..` path counts, because a
+    heading such as `/health` is often an API route.
+    """
+    words = labelled.split()
+    first = words[0].strip("`") if words else ""
+    if _LABEL.match(_NUMBERING.sub("", text)) and leaves_project(first):
+        return first
+    for word in text.split():
+        token = word.strip("`")
+        if ".." in token and leaves_project(token):
+            return token
+    return None
 
 
 def _path_in_prose(line: str) -> str | None:
@@ -209,6 +230,8 @@ def _marker_on(line: str, index: int, html_only: bool) -> PathMarker | None:
     body = _LABEL.sub("", body, count=1)
     parts = _DESCRIPTION_SEPARATOR.split(body, maxsplit=1)
     token = parts[0].strip().strip("`'\"")
+    if labelled and leaves_project(token):
+        return PathMarker(index=index, path=token, removable=True)
     if not looks_like_path(token):
         return None
     if not labelled and " " in parts[0].strip():

@@ -136,6 +136,23 @@ def looks_like_path(token: str) -> bool:
     return stem != "." and not stem.endswith(".")
 
 
+def leaves_project(token: str) -> bool:
+    """Return whether `token` is a path that points outside a project directory.
+
+    True for an absolute, home-relative or drive path and for a path whose `..`
+    segments climb above its start to a file, whatever the file's extension. Such a name
+    has no place in a response, so it must raise rather than be skipped.
+    """
+    token = token.strip()
+    if not _TOKEN_CHARS.match(token) or not re.search(r"[/\\]", token):
+        return False
+    if _DRIVE.match(token) or token.startswith(("/", "\\", "~")):
+        return True
+    normalized = posixpath.normpath(token.replace("\\", "/"))
+    # `../..` names a directory, as in `cd ../..`, not a file.
+    return normalized.startswith("../") and not normalized.endswith("..")
+
+
 def language_for(path: str) -> str | None:
     """Return the language implied by `path`'s extension, if any."""
     name = path.rsplit("/", 1)[-1]
