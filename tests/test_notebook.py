@@ -9,6 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from harness.errors import ConfigError
 from harness.notebook import NOTEBOOK, execute_notebook
 from harness.notebook_support import ensure_results
 
@@ -47,8 +48,9 @@ def test_notebook_command_writes_html(bundled_results, tmp_path):
 
 
 def test_notebook_rejects_a_folder_without_results(tmp_path):
-    with pytest.raises(Exception, match="no evaluations/ folder"):
+    with pytest.raises(ConfigError, match="no evaluation documents in"):
         execute_notebook(tmp_path, tmp_path / "out.ipynb")
+    assert not (tmp_path / "out.ipynb").exists()
 
 
 def _nbval(notebook: Path) -> subprocess.CompletedProcess:
