@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import signal
 import time
 import traceback
@@ -18,6 +19,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
+from types import FrameType
 from typing import Any
 
 import psutil
@@ -50,16 +52,32 @@ class PoolLimits:
 
 
 def _worker_main(connection: Connection, setup: WorkerSetup) -> None:
-    """Evaluate the responses received on `connection` until None or end of file."""
+    """Evaluate the responses received on `connection` until None or end of file.
+
+    The worker ignores SIGINT, because the parent stops it on Ctrl-C, and exits
+    quietly on SIGTERM and when the parent is gone (end of file or broken pipe).
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     while True:
         try:
             message = connection.recv()
-        except EOFError:
+        except (EOFError, OSError):
             return
         if message is None:
             return
-        connection.send(evaluate_message(setup, message))
+        reply = evaluate_message(setup, message)
+        try:
+            connection.send(reply)
+        except OSError:
+            logger.debug("batch worker %s: the parent is gone, exiting", os.getpid())
+            return
+
+
+def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    # SystemExit unwinds the evaluation, so its context managers stop the
+    # synthesis subprocesses, and multiprocessing exits without a traceback.
+    raise SystemExit(128 + signum)
 
 
 def evaluate_message(setup: WorkerSetup, spec: ResponseSpec) -> tuple[str, Any]:

@@ -23,6 +23,7 @@ from harness.batch._inputs import (
     collect_responses,
     spec_from_text,
 )
+from harness.batch._interrupt import STOP_EXCEPTIONS, interrupted, raise_on_signals
 from harness.batch._pool import LocalPool, PoolLimits
 from harness.batch._record import BatchProgress, Recorder, split_duplicates
 from harness.batch._single import evaluate_ideal_project, resolve
@@ -112,78 +113,117 @@ def evaluate_batch(
     Results already in `run_dir` are reused only with `options.resume`; a run
     directory with results and no resume is rejected. `evaluator` replaces
     `harness.evaluate.evaluate_project` (same signature). Raises ConfigError
-    on invalid input and when the ideal cannot be evaluated.
+    on invalid input and when the ideal cannot be evaluated, and
+    BatchInterrupted on SIGINT or SIGTERM after stopping every worker.
     """
-    started_at = datetime.now(UTC)
-    start = time.perf_counter()
     options = options or BatchOptions()
     task_def, settings = resolve(task, settings)
-    evaluator = evaluator or default_evaluator()
     store = RunStore(_run_directory(run_dir))
-    with store.locked():
-        _check_resume(store, options.resume)
-        store.prepare()
+    state = _RunState(
+        store=store,
+        task=task,
+        task_def=task_def,
+        settings=settings,
+        options=options,
+        evaluator=evaluator or default_evaluator(),
+        on_progress=on_progress,
+    )
+    try:
+        with raise_on_signals(), store.locked():
+            return _run_locked(state, inputs, ideal, columns, texts)
+    except STOP_EXCEPTIONS as error:
+        raise interrupted(error, state.progress, store.directory) from None
 
-        specs, input_files = _collect(inputs, texts, columns)
-        ideal_eval, ideal_hash, ideal_path = _evaluate_ideal(
-            ideal, task_def, settings, evaluator, store
-        )
-        settings_dict = settings.to_dict()
-        keys = {
-            spec.id: resume_key(
-                spec.content_hash, task_def.id, settings_dict, ideal_hash
-            )
-            for spec in specs
-        }
-        reused = (
-            store.reusable(specs, keys, task_def.id, settings_dict)
-            if options.resume
-            else {}
-        )
-        progress = BatchProgress(total=len(specs))
-        files = {spec_id: entry.file for spec_id, entry in reused.items()}
-        for entry in reused.values():
-            progress.reused += 1
-            progress.count(entry.outcome)
-        if on_progress:
-            on_progress(progress)
 
-        setup = WorkerSetup(
-            token=_setup_token(task_def, settings_dict, ideal_hash),
-            task=task if isinstance(task, Task) else task_def.id,
-            settings=settings,
-            ideal=ideal_eval.to_dict() if ideal_eval else None,
-            evaluator=evaluator,
-        )
-        todo, copies = split_duplicates(
-            [spec for spec in specs if spec.id not in reused], options.deduplicate
-        )
-        record = Recorder(store, keys, files, progress, on_progress, copies)
-        logger.info(
-            "batch: %d responses, %d reused, %d to evaluate with %s executor, %d jobs",
-            len(specs),
-            len(reused),
-            len(todo),
-            options.executor,
-            options.jobs,
-        )
-        _make_pool(setup, settings, options).run(todo, record)
+@dataclass
+class _RunState:
+    """One batch's inputs, and its progress once known, for reporting a stop."""
 
-        result = _aggregate(store, task_def, specs, files, progress)
-        result.wall_seconds = round(time.perf_counter() - start, 3)
-        _write_manifest(
-            store,
-            task_def,
-            settings_dict,
-            options,
-            input_files,
-            ideal_path,
-            ideal_hash,
-            progress,
-            started_at,
-            result.wall_seconds,
-        )
-        return result
+    store: RunStore
+    task: str | Task | None
+    task_def: Task
+    settings: EvalSettings
+    options: BatchOptions
+    evaluator: Evaluator
+    on_progress: Callable[[BatchProgress], None] | None
+    progress: BatchProgress | None = None
+
+
+def _run_locked(
+    state: _RunState,
+    inputs: Iterable[str | Path],
+    ideal: Path | str | None,
+    columns: Columns | None,
+    texts: Mapping[str, str] | None,
+) -> BatchResult:
+    """Evaluate the batch while `evaluate_batch` holds the run directory's lock."""
+    started_at = datetime.now(UTC)
+    start = time.perf_counter()
+    store, task, task_def = state.store, state.task, state.task_def
+    settings, options, evaluator = state.settings, state.options, state.evaluator
+    on_progress = state.on_progress
+    _check_resume(store, options.resume)
+    store.prepare()
+
+    specs, input_files = _collect(inputs, texts, columns)
+    ideal_eval, ideal_hash, ideal_path = _evaluate_ideal(
+        ideal, task_def, settings, evaluator, store
+    )
+    settings_dict = settings.to_dict()
+    keys = {
+        spec.id: resume_key(spec.content_hash, task_def.id, settings_dict, ideal_hash)
+        for spec in specs
+    }
+    reused = (
+        store.reusable(specs, keys, task_def.id, settings_dict)
+        if options.resume
+        else {}
+    )
+    progress = BatchProgress(total=len(specs))
+    state.progress = progress
+    files = {spec_id: entry.file for spec_id, entry in reused.items()}
+    for entry in reused.values():
+        progress.reused += 1
+        progress.count(entry.outcome)
+    if on_progress:
+        on_progress(progress)
+
+    setup = WorkerSetup(
+        token=_setup_token(task_def, settings_dict, ideal_hash),
+        task=task if isinstance(task, Task) else task_def.id,
+        settings=settings,
+        ideal=ideal_eval.to_dict() if ideal_eval else None,
+        evaluator=evaluator,
+    )
+    todo, copies = split_duplicates(
+        [spec for spec in specs if spec.id not in reused], options.deduplicate
+    )
+    record = Recorder(store, keys, files, progress, on_progress, copies)
+    logger.info(
+        "batch: %d responses, %d reused, %d to evaluate with %s executor, %d jobs",
+        len(specs),
+        len(reused),
+        len(todo),
+        options.executor,
+        options.jobs,
+    )
+    _make_pool(setup, settings, options).run(todo, record)
+
+    result = _aggregate(store, task_def, specs, files, progress)
+    result.wall_seconds = round(time.perf_counter() - start, 3)
+    _write_manifest(
+        store,
+        task_def,
+        settings_dict,
+        options,
+        input_files,
+        ideal_path,
+        ideal_hash,
+        progress,
+        started_at,
+        result.wall_seconds,
+    )
+    return result
 
 
 def _run_directory(run_dir: Path | str | None) -> Path:
@@ -197,8 +237,7 @@ def _check_resume(store: RunStore, resume: bool) -> None:
     if store.has_results() and not resume:
         raise ConfigError(
             f"the run directory {store.directory} already has results; pass "
-            "--resume (BatchOptions(resume=True) in Python) to continue it, or "
-            "choose a new directory"
+            "--resume to continue it, or choose a new directory"
         )
 
 
