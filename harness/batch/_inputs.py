@@ -11,6 +11,7 @@ import hashlib
 import logging
 import math
 import re
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +53,8 @@ class ResponseSpec:
 
     `project` is None when ingestion rejected the response. `ingest_error` then
     gives the reason, and `content_hash` is the SHA-256 of the raw input.
+    `origin` is the file or folder the response was read from, None for a
+    table row or a text.
     """
 
     id: str
@@ -62,6 +65,7 @@ class ResponseSpec:
     ingest_error: ResponseError | None = None
     model: str | None = None
     prompt_id: str | None = None
+    origin: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -79,7 +83,9 @@ def collect_responses(
 ) -> tuple[list[ResponseSpec], list[InputFile]]:
     """Expand `inputs` into responses sorted by id; raise ConfigError on bad input.
 
-    Duplicate ids across inputs are rejected, because results are stored by id.
+    Responses read from files or folders of the same name get ids with as many
+    parent folders as make them distinct (`a/MODEL_RESPONSE`). Ids that are
+    still equal are rejected, because results are stored by id.
 
     NOTE: ingestion runs in the calling process without the workers' time and
     memory limits, and every ingested project stays in memory until the batch ends.
@@ -101,6 +107,7 @@ def collect_responses(
             "give CDK project directories, markdown files, folders of them, "
             "or JSONL/CSV/parquet tables"
         )
+    _lengthen_duplicate_ids(specs)
     _check_unique(specs)
     specs.sort(key=lambda spec: spec.id)
     return specs, files
@@ -177,9 +184,11 @@ def _spec_from_path(path: Path, response_id: str) -> ResponseSpec:
     from harness.ingest import ingest
 
     kind = "directory" if path.is_dir() else "markdown"
-    return _ingested(
+    spec = _ingested(
         response_id, str(path), kind, lambda: ingest(path), lambda: _hash_path(path)
     )
+    spec.origin = path
+    return spec
 
 
 def spec_from_text(
@@ -279,9 +288,70 @@ def _cell(row: dict[str, Any], column: str) -> str | None:
     return text if text != "" else None
 
 
+def _lengthen_duplicate_ids(specs: list[ResponseSpec]) -> None:
+    """Prefix parent folders to the ids of same-named files until they differ.
+
+    Only responses whose id another response has change. Each round adds one
+    folder, so the loop ends when the ids differ or the paths are used up.
+    """
+    while True:
+        groups: dict[str, list[ResponseSpec]] = defaultdict(list)
+        for spec in specs:
+            groups[spec.id].append(spec)
+        changed = False
+        for group in groups.values():
+            if len(group) < 2:
+                continue
+            origins = Counter(_resolved(spec) for spec in group)
+            for spec in group:
+                if origins[_resolved(spec)] > 1:
+                    continue  # The same input twice, which _check_unique reports.
+                longer = _longer_id(spec)
+                if longer is not None:
+                    spec.id = longer
+                    changed = True
+        if not changed:
+            return
+
+
+def _resolved(spec: ResponseSpec) -> Path | None:
+    return None if spec.origin is None else spec.origin.resolve()
+
+
+def _longer_id(spec: ResponseSpec) -> str | None:
+    """Return the spec's id with one more parent folder of its origin, if it has one.
+
+    An id read from a path is the end of that path, without a markdown suffix.
+    """
+    if spec.origin is None:
+        return None
+    parts = spec.origin.resolve().parts[1:]
+    if not parts:
+        return None
+    last = parts[-1]
+    for suffix in MARKDOWN_SUFFIXES:
+        if last.lower().endswith(suffix) and spec.origin.is_file():
+            last = last[: -len(suffix)]
+            break
+    parts = (*parts[:-1], last)
+    depth = len(spec.id.split("/")) + 1
+    if depth > len(parts) or "/".join(parts[-depth + 1 :]) != spec.id:
+        return None
+    return "/".join(parts[-depth:])
+
+
 def _check_unique(specs: list[ResponseSpec]) -> None:
     seen: dict[str, str] = {}
+    origins: dict[Path, str] = {}
     for spec in specs:
+        origin = _resolved(spec)
+        if origin is not None and origin in origins:
+            raise ConfigError(
+                f"the response {spec.source} is given twice (also as "
+                f"{origins[origin]}); give each response once"
+            )
+        if origin is not None:
+            origins[origin] = spec.source
         if spec.id in seen:
             raise ConfigError(
                 f"duplicate response id {spec.id!r} from {seen[spec.id]} and "
