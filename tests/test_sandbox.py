@@ -19,7 +19,11 @@ from harness.cli import _register_commands, app
 from harness.synth import _sandbox
 from harness.synth._process import Limits, run_contained
 from harness.synth._sandbox import _cgroups, _detect, _mounts
-from harness.synth._toolchain import harness_home, python_cdk_version
+from harness.synth._toolchain import (
+    harness_home,
+    jsii_cache_has_cdk,
+    python_cdk_version,
+)
 
 PROBE = r"""
 import json, os, sys
@@ -415,20 +419,26 @@ def _pids_with(marker: str) -> list[int]:
     ]
 
 
-def test_cache_mode_needs_installed_version(tmp_path):
+def test_cache_mode_never_shares_writes(tmp_path):
+    # An empty cache gets the overlay too: the harness fills the cache before
+    # any app runs, so no app ever writes the shared copy when overlayfs works.
+    assert _mounts.cache_mode(tmp_path, overlay=True) == "cow"
+    assert _mounts.cache_mode(tmp_path, overlay=False) == "rw"
+
+
+def test_cache_has_cdk_needs_installed_version(tmp_path):
     version = python_cdk_version()
     if version is None:
         pytest.skip("the aws-cdk-lib Python package is not installed")
-    assert _mounts.cache_mode(tmp_path, overlay=True) == "rw"
+    assert not jsii_cache_has_cdk(tmp_path)
     other = tmp_path / "aws-cdk-lib" / "0.0.1" / "abc"
     other.mkdir(parents=True)
     (other / ".jsii.runtime.v1.json").write_text("{}")
-    assert _mounts.cache_mode(tmp_path, overlay=True) == "rw"
+    assert not jsii_cache_has_cdk(tmp_path)
     installed = tmp_path / "aws-cdk-lib" / version / "def"
     installed.mkdir(parents=True)
     (installed / ".jsii.runtime.v1.json").write_text("{}")
-    assert _mounts.cache_mode(tmp_path, overlay=True) == "cow"
-    assert _mounts.cache_mode(tmp_path, overlay=False) == "rw"
+    assert jsii_cache_has_cdk(tmp_path)
 
 
 def test_traps_removed_after_run(tmp_path):

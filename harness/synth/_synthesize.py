@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import functools
 import json
 import logging
 import shutil
@@ -32,7 +31,7 @@ from harness.synth._toolchain import (
     jsii_cache_dir,
     python_cdk_version,
 )
-from harness.synth._warm import jsii_cache_warm
+from harness.synth._warm import ensure_jsii_cache
 from harness.synth.warm import WorkerUnavailable, select_runner
 
 log = logging.getLogger(__name__)
@@ -108,6 +107,10 @@ def _synthesize_uncached(
         return _no_entry_result(project)
     result = SynthResult(language=entry.language, entry=entry.path)
     result.warnings.extend(entry.warnings)
+    if entry.language == "python":
+        result.error = _prepare_jsii_cache(timings)
+        if result.error is not None:
+            return result
     run = _launch.RunDir(
         Path(tempfile.mkdtemp(prefix="iac-synth-", dir=settings.work_dir))
     )
@@ -130,6 +133,21 @@ def _synthesize_uncached(
     result.timings = {name: round(value, 4) for name, value in timings.items()}
     _scrub_paths(result, run, toolchain)
     return result
+
+
+def _prepare_jsii_cache(timings: dict[str, float]) -> ResponseError | None:
+    """Warm the jsii cache if it lacks aws-cdk-lib; return a harness error if that fails.
+
+    Responses reach the cache only through a small copy-on-write overlay, so
+    an app must never be the one that unpacks aws-cdk-lib.
+    """
+    try:
+        seconds = ensure_jsii_cache()
+    except ToolchainError as exc:
+        return ResponseError(ErrorClass.HARNESS_ERROR, str(exc))
+    if seconds is not None:
+        timings["jsii_warm_up"] = seconds
+    return None
 
 
 def _scrub_paths(
@@ -253,8 +271,6 @@ class _Synthesis:
         )
         if self.entry.language == "typescript":
             return typescript_environment(base, self.toolchain.node_modules)
-        if not jsii_cache_warm():
-            _warn_cold_jsii_cache()
         return python_environment(base, jsii_cache_dir())
 
     def _compile(self, context: dict) -> str | None:
@@ -379,16 +395,6 @@ class _Synthesis:
             for key, value in sorted(self.seeded.items())
             if context.get(key) == value
         ]
-
-
-@functools.cache
-def _warn_cold_jsii_cache() -> None:
-    """Log once per process that Python runs will be slow."""
-    log.warning(
-        "the jsii cache in %s is not warm, so Python syntheses take seconds "
-        "longer; run `iac-harness setup`",
-        jsii_cache_dir(),
-    )
 
 
 def _portable(manifest: dict, run: _launch.RunDir) -> dict:

@@ -91,6 +91,20 @@ def jsii_cache_dir() -> Path:
     return harness_home() / "jsii"
 
 
+def jsii_cache_has_cdk(cache: Path | None = None) -> bool:
+    """Return True when `cache` holds the installed aws-cdk-lib, unpacked and indexed.
+
+    `cache` defaults to `jsii_cache_dir()`. The runtime index file
+    (`.jsii.runtime.v*.json`) appears only after jsii unpacked the package and
+    indexed it in a background thread.
+    """
+    version = python_cdk_version()
+    if version is None:
+        return False
+    unpacked = (cache or jsii_cache_dir()) / "aws-cdk-lib" / version
+    return any(unpacked.glob("*/.jsii.runtime.v*.json"))
+
+
 def node_binary() -> str:
     """Return the path of `node` on PATH, or raise ToolchainError naming the fix."""
     node = shutil.which("node")

@@ -4,19 +4,25 @@ Usage: python warm_py.py   (JSII_RUNTIME_PACKAGE_CACHE_ROOT and CDK_OUTDIR set)
 jsii builds the runtime index in a worker thread after the first load. A
 short app run exits before the thread finishes and loses the index, and
 without it every Python synthesis takes seconds longer. The script exits 0
-once the index exists and 1 if it did not appear within the wait.
+once the installed version's index exists and 1 if it did not appear
+within the wait.
 """
 
 import glob
 import os
 import sys
 import time
+from importlib.metadata import version
 
 import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
 
 WAIT_SECONDS = 120
-INDEX_GLOB = os.path.join("aws-cdk-lib", "*", "*", ".jsii.runtime.v*.json")
+# The index of the installed version: an index of another version left in
+# the cache must not end the wait early.
+INDEX_GLOB = os.path.join(
+    "aws-cdk-lib", version("aws-cdk-lib"), "*", ".jsii.runtime.v*.json"
+)
 
 
 def main():

@@ -115,17 +115,11 @@ def cache_mode(cache: Path, overlay: bool) -> str:
 
     jsii touches a marker file in the cache on every load, so the cache cannot
     be read-only. A private overlay keeps one app's writes from reaching later
-    apps, but its tmpfs is too small for unpacking aws-cdk-lib. So until the
-    cache contains the installed aws-cdk-lib, or without overlayfs, the app
-    writes the shared cache itself, and that app could poison it.
+    apps. Its tmpfs is far too small for unpacking aws-cdk-lib, so the harness
+    fills the cache before any app runs (`harness.synth._warm`). Without
+    overlayfs the app writes the shared cache itself, and it could poison it.
     """
-    from harness.synth._toolchain import python_cdk_version
-
-    version = python_cdk_version() or "*"
-    unpacked = cache / "aws-cdk-lib" / version
-    if overlay and any(unpacked.glob("*/.jsii.runtime.v*.json")):
-        return "cow"
-    return "rw"
+    return "cow" if overlay else "rw"
 
 
 def _install_prefixes(program: str) -> set[Path]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from harness.synth._sandbox._detect import Mechanisms, detect
 from harness.synth._sandbox._mounts import cache_mode
-from harness.synth._toolchain import jsii_cache_dir
+from harness.synth._toolchain import jsii_cache_dir, jsii_cache_has_cdk
 
 
 @dataclass(frozen=True)
@@ -106,12 +106,11 @@ def _harness_death(found: Mechanisms) -> LayerStatus:
 
 def _shared_cache(isolated: bool, found: Mechanisms) -> LayerStatus:
     stops = "one response changing the aws-cdk-lib that later responses load"
-    if not (isolated and found.overlay):
+    if not (isolated and cache_mode(jsii_cache_dir(), found.overlay) == "cow"):
         return LayerStatus("shared cache", False, "none: no overlayfs", stops)
-    if cache_mode(jsii_cache_dir(), found.overlay) != "cow":
-        reason = "none: the jsii cache lacks the installed aws-cdk-lib; run setup"
-        return LayerStatus("shared cache", False, reason, stops)
     mechanism = "the jsii package cache is a private overlay (overlayfs)"
+    if not jsii_cache_has_cdk():
+        mechanism += "; the cache lacks the installed aws-cdk-lib, run setup"
     return LayerStatus("shared cache", True, mechanism, stops)
 
 
