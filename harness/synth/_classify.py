@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 import signal
+from pathlib import PurePath
 from typing import Any
 
 from harness.errors import ErrorClass, ResponseError
@@ -18,6 +20,13 @@ COULD_NOT_RESOLVE = re.compile(r'Could not resolve "([^"]+)"')
 CANNOT_IMPORT = re.compile(r"cannot import name '([^']+)' from '([^']+)'")
 EFBIG_MARKERS = ("File too large", "EFBIG")
 NOT_EXECUTABLE_CODES = {126, 127}
+# Top-level packages the harness installs; a response cannot be blamed for
+# their absence. A missing submodule, like `aws-cdk-lib/aws-foo`, still is.
+HARNESS_NPM_PACKAGES = {"aws-cdk-lib", "constructs", "source-map-support"}
+HARNESS_PYTHON_PACKAGES = {"aws_cdk", "constructs", "jsii"}
+# The frame of `jsii.JSIIAssembly.load`, which every jsii package's
+# `_jsii/__init__.py` calls when it is first imported.
+JSII_RUNTIME_FILE = os.path.join("jsii", "_runtime.py")
 
 
 def _error(
@@ -153,6 +162,8 @@ def classify_ts_failure(report: dict[str, Any], locate, tail: str) -> ResponseEr
 
 
 def _missing_module(name: str, file, line, detail: str) -> ResponseError:
+    if name in HARNESS_NPM_PACKAGES:
+        return _missing_toolchain_package(name, detail)
     if name.startswith("."):
         message = f"module {name!r} is imported but the response does not contain it"
     else:
@@ -161,6 +172,16 @@ def _missing_module(name: str, file, line, detail: str) -> ResponseError:
             "constructs and source-map-support, and installs nothing a response lists"
         )
     return _error(ErrorClass.MISSING_MODULE, message, file, line, detail)
+
+
+def _missing_toolchain_package(name: str, detail: str) -> ResponseError:
+    """Return the harness error for a package the harness itself must provide."""
+    return _error(
+        ErrorClass.HARNESS_ERROR,
+        f"package {name!r}, which the harness provides to every response, is not "
+        "installed; run `iac-harness setup`, and `pip install -e .` for Python",
+        detail=detail,
+    )
 
 
 def classify_py_failure(report: dict[str, Any], relative, tail: str) -> ResponseError:
@@ -175,6 +196,9 @@ def classify_py_failure(report: dict[str, Any], relative, tail: str) -> Response
     if error.get("file") and relative(error["file"]):
         file, line = relative(error["file"]), error.get("line")
     detail = tail
+    environment = _py_environment_failure(report, relative, tail)
+    if environment is not None:
+        return environment
     if kind in ("SyntaxError", "IndentationError", "TabError"):
         return _error(
             ErrorClass.SYNTAX_ERROR,
@@ -185,6 +209,8 @@ def classify_py_failure(report: dict[str, Any], relative, tail: str) -> Response
         )
     if kind == "ModuleNotFoundError":
         name = error.get("module") or message
+        if name in HARNESS_PYTHON_PACKAGES:
+            return _missing_toolchain_package(name, detail)
         return _error(
             ErrorClass.MISSING_MODULE,
             f"No module named {name!r}: it is neither in the response nor installed "
@@ -214,6 +240,64 @@ def classify_py_failure(report: dict[str, Any], relative, tail: str) -> Response
         return _error(ErrorClass.OUTPUT_LIMIT, message, file, line, detail)
     first_line = message.strip().splitlines()[0] if message.strip() else ""
     return _error(ErrorClass.APP_EXCEPTION, f"{kind}: {first_line}", file, line, detail)
+
+
+def _py_environment_failure(
+    report: dict[str, Any], relative, tail: str
+) -> ResponseError | None:
+    """Return a harness error when a Python failure arose outside the response.
+
+    Two places count: the runner's own code (the report's `stage` is
+    "runner" and no frame is in a response file), and jsii loading a package
+    the harness installs (a `JSIIAssembly.load` frame called from outside the
+    response), which fails on a full or read-only package cache or a broken
+    jsii kernel. A response calling `JSIIAssembly.load` itself is to blame.
+    """
+    error = report["error"]
+    frames = error.get("frames", [])
+    kind = error.get("type", "Exception")
+    first_line = _first_line(error.get("message", "")) or kind
+    in_response = any(relative(path) is not None for path, _line, _name in frames)
+    if report.get("stage") == "runner" and not in_response:
+        return _error(
+            ErrorClass.HARNESS_ERROR,
+            f"the Python runner failed in harness code before the app's result "
+            f"was recorded: {kind}: {first_line}",
+            detail=tail,
+        )
+    caller = _jsii_load_caller(frames)
+    if caller is None or relative(caller) is not None:
+        return None
+    # NOTE: an app that fills the package cache's overlay or the kernel's
+    # TMPDIR before importing a jsii package also lands here; it cannot
+    # be told apart from a harness whose disk is too small.
+    return _error(
+        ErrorClass.HARNESS_ERROR,
+        f"the jsii kernel failed to load {_jsii_package(caller)}, which the harness "
+        f"installs: {kind}: {first_line}; check the free space and permissions of "
+        f"the jsii cache in the harness home and run `iac-harness setup`",
+        detail=tail,
+    )
+
+
+def _jsii_load_caller(frames: list) -> str | None:
+    """Return the file that called jsii's `JSIIAssembly.load`, if a frame is in it."""
+    for index, (path, _line, name) in enumerate(frames):
+        if name == "load" and path.endswith(JSII_RUNTIME_FILE) and index > 0:
+            return frames[index - 1][0]
+    return None
+
+
+def _jsii_package(caller: str) -> str:
+    """Return the Python package whose `_jsii/__init__.py` is `caller`."""
+    path = PurePath(caller)
+    if path.parent.name == "_jsii":
+        return path.parent.parent.name
+    return path.name
+
+
+def _first_line(message: str) -> str:
+    return message.strip().splitlines()[0] if message.strip() else ""
 
 
 def _innermost_frame(frames: list, relative) -> tuple[str | None, int | None]:

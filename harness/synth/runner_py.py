@@ -6,7 +6,9 @@ JOB: {"entry": "/abs/copy/app.py", "project": "/abs/copy", "result": "/abs/resul
 the parent process sets the CDK environment (CDK_OUTDIR, CDK_CONTEXT_JSON,
 CDK_DEFAULT_ACCOUNT, CDK_DEFAULT_REGION, JSII_HOST_STACK_TRACES) and the
 working directory. RESULT: {"ok": bool, "error": null | {"type", "message",
-"frames": [[file, line, function], ...], "file", "line", "module"}}.
+"frames": [[file, line, function], ...], "file", "line", "module"}}, plus
+"stage": "runner" when the exception escaped the runner's own code rather
+than the app's run.
 """
 
 import json
@@ -38,6 +40,22 @@ def describe(error):
     return report
 
 
+def describe_safely(error):
+    """Return `describe(error)`, or its type and frames when str() of it fails."""
+    try:
+        return describe(error)
+    except Exception:  # noqa: BLE001
+        frames = traceback.extract_tb(error.__traceback__)
+        return {
+            "type": type(error).__name__,
+            "message": "(the exception could not be converted to a string)",
+            "frames": [[frame.filename, frame.lineno, frame.name] for frame in frames],
+            "file": None,
+            "line": None,
+            "module": None,
+        }
+
+
 def run(job):
     # `python src/app.py` puts src/ first on the path; the project root
     # follows so that imports of top-level packages work from any entry.
@@ -63,7 +81,13 @@ def run(job):
 def main():
     with open(sys.argv[1], encoding="utf-8") as handle:
         job = json.load(handle)
-    report = run(job)
+    try:
+        report = run(job)
+    # `run` catches everything the app raises, so what reaches here failed in
+    # the runner; the parent still checks the frames for the app's files.
+    except BaseException as error:  # noqa: BLE001
+        traceback.print_exc()
+        report = {"ok": False, "stage": "runner", "error": describe_safely(error)}
     with open(job["result"], "w", encoding="utf-8") as handle:
         json.dump(report, handle)
 
