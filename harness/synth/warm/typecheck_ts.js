@@ -30,7 +30,15 @@ const DEFAULT_OPTIONS = {
 };
 
 const sharedFiles = new Map();
-let previousProgram;
+// Imports of a package's files resolve the same way in every check.
+const sharedResolutions = new Map();
+// Package imports that a project cannot resolve itself, resolved from the toolchain.
+const fallbackResolutions = new Map();
+// package.json lookups, which decide each file's module format, are the same
+// in every check; without this cache every check parses them again.
+// NOTE: it also keeps the lookup of the stage's own package.json from an
+// earlier project, which matters only under module node16 or nodenext.
+const resolutionCache = ts.createModuleResolutionCache(TOOLCHAIN, (name) => name, DEFAULT_OPTIONS);
 
 function isShared(fileName) {
   return fileName.startsWith(TOOLCHAIN) || fileName.includes('/typescript/lib/');
@@ -60,10 +68,14 @@ function compilerOptions(project) {
 
 function createHost(options) {
   const host = ts.createCompilerHost(options, true);
+  host.getModuleResolutionCache = () => resolutionCache;
   const readSource = host.getSourceFile.bind(host);
   host.getSourceFile = (fileName, languageVersion, onError, shouldCreate) => {
     if (!isShared(fileName)) return readSource(fileName, languageVersion, onError, shouldCreate);
-    const key = `${fileName}\0${JSON.stringify(languageVersion)}`;
+    const version = typeof languageVersion === 'object'
+      ? `${languageVersion.languageVersion}:${languageVersion.impliedNodeFormat}`
+      : String(languageVersion);
+    const key = `${fileName}\0${version}`;
     let source = sharedFiles.get(key);
     if (source === undefined) {
       source = readSource(fileName, languageVersion, onError, shouldCreate);
@@ -72,10 +84,19 @@ function createHost(options) {
     return source;
   };
   const fallback = path.join(TOOLCHAIN, '..', 'index.ts');
-  host.resolveModuleNames = (names, containingFile) => names.map((name) => {
+  const resolve = (name, containingFile) => {
     const own = ts.resolveModuleName(name, containingFile, options, host).resolvedModule;
     if (own) return own;
-    return ts.resolveModuleName(name, fallback, options, host).resolvedModule;
+    if (!fallbackResolutions.has(name)) {
+      fallbackResolutions.set(name, ts.resolveModuleName(name, fallback, options, host).resolvedModule);
+    }
+    return fallbackResolutions.get(name);
+  };
+  host.resolveModuleNames = (names, containingFile) => names.map((name) => {
+    if (!isShared(containingFile)) return resolve(name, containingFile);
+    const key = `${containingFile}\0${name}`;
+    if (!sharedResolutions.has(key)) sharedResolutions.set(key, resolve(name, containingFile));
+    return sharedResolutions.get(key);
   });
   return host;
 }
@@ -98,8 +119,7 @@ function check(request) {
   const options = compilerOptions(project);
   const host = createHost(options);
   const entry = path.join(project, request.entry);
-  const program = ts.createProgram({ rootNames: [entry], options, host, oldProgram: previousProgram });
-  previousProgram = program;
+  const program = ts.createProgram({ rootNames: [entry], options, host });
   const errors = [];
   for (const source of program.getSourceFiles()) {
     if (!source.fileName.startsWith(project + path.sep) || isShared(source.fileName)) continue;
@@ -128,7 +148,6 @@ function warmUp() {
       "new logs.LogGroup(stack as Construct, 'Logs');\n",
   );
   check({ project, entry: 'bin/app.ts' });
-  previousProgram = undefined;
 }
 
 function reply(message) {
