@@ -35,16 +35,19 @@ from harness.batch import (
 )
 from harness.cli import app, console, err_console
 from harness.cli._common import EXIT_HARNESS_ERROR, EXIT_PASS, parse_weights
+from harness.cli._help import HelpCommand
 from harness.errors import ConfigError
 from harness.evaluate import DEFAULT_TASK, EvalSettings
 
 
-@app.command()
+@app.command(cls=HelpCommand)
 def batch(
     inputs: Annotated[
         list[str],
         typer.Argument(
-            help="Responses: CDK project directories, markdown files, folders of them, globs, or JSONL/CSV/parquet tables.",
+            metavar="INPUTS...",
+            help="Responses: CDK project directories, markdown files, folders of "
+            "them, globs, or JSONL/CSV/parquet tables.",
             show_default=False,
         ),
     ],
@@ -53,18 +56,24 @@ def batch(
         typer.Option(
             "-o",
             "--output",
-            help="Run directory to write (evaluations, index, tables, summary, manifest).",
+            metavar="DIR",
+            help="Run directory to write (evaluations, index, tables, summary, "
+            "manifest).",
         ),
     ],
     ideal: Annotated[
         Path | None,
         typer.Option(
-            help="The task's ideal response; defaults to the task's bundled ideal."
+            metavar="PATH",
+            help="The task's ideal response; defaults to the task's bundled ideal.",
         ),
     ] = None,
     task: Annotated[
         str,
-        typer.Option(help="Task id whose taxonomy the responses are checked against."),
+        typer.Option(
+            metavar="ID",
+            help="Task id whose taxonomy the responses are checked against.",
+        ),
     ] = DEFAULT_TASK,
     jobs: Annotated[
         int,
@@ -72,87 +81,120 @@ def batch(
             "-j",
             "--jobs",
             min=1,
+            metavar="N",
             help="Responses evaluated at the same time (worker processes).",
         ),
     ] = 2,
     resume: Annotated[
         bool,
         typer.Option(
-            help="Reuse results in the run directory whose content, task and settings match."
+            help="Reuse results in the run directory whose content, task and "
+            "settings match."
         ),
     ] = False,
     executor: Annotated[
         str,
         typer.Option(
-            help="Where workers run: local processes, or a Ray cluster (needs the ray extra)."
+            metavar="local|ray",
+            help="Where workers run: local processes, or a Ray cluster (needs the "
+            "ray extra).",
         ),
     ] = "local",
     id_column: Annotated[
         str,
         typer.Option(
-            help="Table column with each response's id; rows without one get <file stem>/<row number>."
+            metavar="NAME",
+            help="Table column with each response's id; rows without one get "
+            "FILE_STEM/ROW_NUMBER.",
         ),
     ] = "id",
     text_column: Annotated[
-        str, typer.Option(help="Table column with the response's markdown text.")
+        str,
+        typer.Option(
+            metavar="NAME",
+            help="Table column with the response's markdown text.",
+        ),
     ] = "response",
     model_column: Annotated[
         str,
         typer.Option(
-            help="Table column naming the model that wrote the response (optional)."
+            metavar="NAME",
+            help="Table column naming the model that wrote the response (optional).",
         ),
     ] = "model",
     prompt_column: Annotated[
         str,
         typer.Option(
-            help="Table column naming the prompt; samples of one prompt give pass@k (optional)."
+            metavar="NAME",
+            help="Table column naming the prompt; samples of one prompt give pass@k "
+            "(optional).",
         ),
     ] = "prompt_id",
     timeout: Annotated[
         float | None,
         typer.Option(
-            help="Wall-clock limit per response in seconds (default: 3 x --synth-timeout + 120).",
+            metavar="SECONDS",
+            help="Wall-clock limit per response in seconds (default: 3 x "
+            "--synth-timeout + 120).",
             show_default=False,
         ),
     ] = None,
     synth_timeout: Annotated[
-        float, typer.Option(help="Time limit of one synthesis, in seconds.")
+        float,
+        typer.Option(
+            metavar="SECONDS",
+            help="Time limit of one synthesis, in seconds.",
+        ),
     ] = 120.0,
     memory_mb: Annotated[
         float,
         typer.Option(
-            help="Resident memory limit of one worker process in MB; 0 turns the check off."
+            metavar="MB",
+            help="Resident memory limit of one worker process in MB; 0 turns the "
+            "check off.",
         ),
     ] = 4096.0,
     max_tasks_per_child: Annotated[
         int,
         typer.Option(
             min=1,
-            help="Responses a worker evaluates before it is replaced by a fresh process.",
+            metavar="N",
+            help="Responses a worker evaluates before it is replaced by a fresh "
+            "process.",
         ),
     ] = 25,
     region: Annotated[
-        str, typer.Option(help="AWS region the apps are synthesized for.")
+        str,
+        typer.Option(metavar="REGION", help="AWS region the apps are synthesized for."),
     ] = "us-east-1",
     weight: Annotated[
         list[str] | None,
-        typer.Option(help="Severity weight as SEVERITY=NUMBER; repeatable."),
+        typer.Option(
+            metavar="SEVERITY=NUMBER",
+            help="Severity weight; repeatable.",
+        ),
     ] = None,
     weights_file: Annotated[
         Path | None,
-        typer.Option(help="YAML, TOML or JSON mapping of severity to weight."),
+        typer.Option(
+            metavar="FILE",
+            help="YAML, TOML or JSON mapping of severity to weight.",
+        ),
     ] = None,
     root_causes_only: Annotated[
         bool,
         typer.Option(
-            help="Leave failures that are consequences of another failure out of the score."
+            help="Leave failures that are consequences of another failure out of "
+            "the score.",
         ),
     ] = False,
     cache: Annotated[bool, typer.Option(help="Reuse cached synthesis results.")] = True,
     evaluator: Annotated[
         str | None,
         typer.Option(
-            help="Import path module:function of an evaluate function with the signature of harness.evaluate.evaluate_project, which is the default.",
+            metavar="MODULE:FUNCTION",
+            help="Evaluate function to call in place of the default, "
+            "harness.evaluate.evaluate_project, with the same signature.",
             show_default=False,
         ),
     ] = None,

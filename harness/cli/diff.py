@@ -14,6 +14,7 @@ from rich.tree import Tree
 
 from harness._synth_result import Stack
 from harness.cli import app, console, err_console
+from harness.cli._help import HelpCommand
 from harness.diff import (
     DiffEntry,
     TemplateDiff,
@@ -35,29 +36,39 @@ _SIGNS = {
 _VALUE_WIDTH = 60
 
 
-@app.command()
+@app.command(cls=HelpCommand)
 def diff(
     model: Annotated[
         Path,
         typer.Argument(
-            help="Model response: a CDK project directory, a markdown file or a cloud assembly (cdk.out)."
+            metavar="MODEL",
+            help="Model response: a CDK project directory, a markdown file or a "
+            "cloud assembly (cdk.out).",
         ),
     ],
     ideal: Annotated[
-        Path, typer.Option(help="Ideal response, in any form MODEL accepts.")
+        Path,
+        typer.Option(metavar="PATH", help="Ideal response, in any form MODEL accepts."),
     ],
     json_file: Annotated[
-        Path | None, typer.Option("--json", help="Write the diff as JSON to this file.")
+        Path | None,
+        typer.Option(
+            "--json", metavar="FILE", help="Write the diff as JSON to this file."
+        ),
     ] = None,
     task: Annotated[
         str,
         typer.Option(
-            help="Task whose attribution table names the taxonomy items of each entry."
+            metavar="ID",
+            help="Task whose attribution table names the taxonomy items of each entry.",
         ),
     ] = DEFAULT_TASK,
     region: Annotated[
         str,
-        typer.Option(help="AWS region to synthesize for and to resolve AZ names in."),
+        typer.Option(
+            metavar="REGION",
+            help="AWS region to synthesize for and to resolve AZ names in.",
+        ),
     ] = "us-east-1",
     pairs: Annotated[
         bool, typer.Option(help="Also list every matched pair of elements.")

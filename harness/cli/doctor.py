@@ -15,13 +15,14 @@ from rich.table import Table
 from rich.text import Text
 
 from harness.cli import app, console
+from harness.cli._help import HelpCommand
 from harness.synth import _sandbox
 from harness.synth._process import Limits, run_contained
 
 PROBE_PROGRAM = [sys.executable, "-c", "pass"]
 
 
-@app.command()
+@app.command(cls=HelpCommand)
 def doctor(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the layers as JSON instead.")
@@ -29,8 +30,9 @@ def doctor(
     measure: Annotated[
         int,
         typer.Option(
+            metavar="RUNS",
             help="Also time this many runs of an empty Python program with and "
-            "without the sandbox, and print the median overhead in seconds."
+            "without the sandbox, and print the median overhead in seconds.",
         ),
     ] = 0,
 ) -> None:

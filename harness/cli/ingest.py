@@ -13,6 +13,7 @@ from rich.text import Text
 
 from harness._project import Project
 from harness.cli import app, console
+from harness.cli._help import HelpCommand
 from harness.errors import ConfigError
 from harness.ingest import ingest as ingest_response
 from harness.ingest import write_project, write_text_file
@@ -22,20 +23,29 @@ MANIFEST_NAME = "ingest.json"
 EXIT_NO_FILES = 1
 
 
-@app.command()
+@app.command(cls=HelpCommand)
 def ingest(
     response: Annotated[
         Path,
-        typer.Argument(help="Response: a CDK project directory or a markdown file."),
+        typer.Argument(
+            metavar="RESPONSE",
+            help="Response: a CDK project directory or a markdown file.",
+        ),
     ],
     output: Annotated[
         Path,
         typer.Option(
-            "-o", "--output", help="Directory to write the project files into."
+            "-o",
+            "--output",
+            metavar="DIR",
+            help="Directory to write the project files into.",
         ),
     ],
     name: Annotated[
-        str | None, typer.Option(help="Name recorded for the response in ingest.json.")
+        str | None,
+        typer.Option(
+            metavar="NAME", help="Name recorded for the response in ingest.json."
+        ),
     ] = None,
     force: Annotated[
         bool, typer.Option(help="Write into OUTPUT even when it is not empty.")

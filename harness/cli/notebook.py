@@ -9,18 +9,23 @@ import typer
 from rich.markup import escape
 
 from harness.cli import app, console
+from harness.cli._help import HelpCommand
 
 
-@app.command()
+@app.command(cls=HelpCommand)
 def notebook(
     results: Annotated[
-        Path, typer.Argument(help="Results directory written by evaluate or batch.")
+        Path,
+        typer.Argument(
+            metavar="RESULTS", help="Results directory written by evaluate or batch."
+        ),
     ],
     output: Annotated[
         Path | None,
         typer.Option(
             "-o",
             "--output",
+            metavar="FILE",
             help="Executed notebook to write (default: RESULTS/failure_analysis.ipynb).",
         ),
     ] = None,

@@ -10,18 +10,20 @@ import typer
 from rich.markup import escape
 
 from harness.cli import app, console
+from harness.cli._help import HelpCommand
 from harness.errors import ConfigError
 from harness.evaluation import Evaluation
 from harness.report import write_reports
 from harness.taxonomy import load_task
 
 
-@app.command()
+@app.command(cls=HelpCommand)
 def report(
     results: Annotated[
         Path,
         typer.Argument(
-            help="Results directory (with evaluations/*.json) or one evaluation file."
+            metavar="RESULTS",
+            help="Results directory (with evaluations/*.json) or one evaluation file.",
         ),
     ],
     output: Annotated[
@@ -29,20 +31,30 @@ def report(
         typer.Option(
             "-o",
             "--output",
+            metavar="FILE.md",
             help="Markdown file to write; the .json and .sarif twins go beside it.",
         ),
     ],
     response: Annotated[
         str | None,
-        typer.Option(help="Response id to report on when RESULTS contains several."),
+        typer.Option(
+            metavar="ID",
+            help="Response id to report on when RESULTS contains several.",
+        ),
     ] = None,
     ideal: Annotated[
         Path | None,
-        typer.Option(help="Evaluation JSON of the ideal response, for the fixes."),
+        typer.Option(
+            metavar="FILE",
+            help="Evaluation JSON of the ideal response, for the fixes.",
+        ),
     ] = None,
     task: Annotated[
         str | None,
-        typer.Option(help="Task id; defaults to the task named in the evaluation."),
+        typer.Option(
+            metavar="ID",
+            help="Task id; defaults to the task named in the evaluation.",
+        ),
     ] = None,
 ) -> None:
     """Write FILE.md, FILE.json and FILE.sarif for one evaluated response."""

@@ -8,10 +8,11 @@ import typer
 from rich.markup import escape
 
 from harness.cli import app, console
+from harness.cli._help import HelpCommand
 from harness.synth import _toolchain, _warm
 
 
-@app.command()
+@app.command(cls=HelpCommand)
 def setup(
     force: Annotated[
         bool,

@@ -13,6 +13,7 @@ from rich.text import Text
 
 from harness._synth_result import SynthResult
 from harness.cli import app, console, err_console
+from harness.cli._help import HelpCommand
 from harness.errors import ConfigError
 from harness.ingest import ingest
 from harness.synth import SynthSettings, synthesize
@@ -22,32 +23,46 @@ EXIT_RESPONSE_FAILED = 1
 EXIT_HARNESS_ERROR = 3
 
 
-@app.command()
+@app.command(cls=HelpCommand)
 def synth(
     response: Annotated[
         Path,
-        typer.Argument(help="Response: a CDK project directory or a markdown file."),
+        typer.Argument(
+            metavar="RESPONSE",
+            help="Response: a CDK project directory or a markdown file.",
+        ),
     ],
     output: Annotated[
         Path,
         typer.Option(
-            "-o", "--output", help="Directory for the templates and synth.json."
+            "-o",
+            "--output",
+            metavar="DIR",
+            help="Directory for the templates and synth.json.",
         ),
     ],
     region: Annotated[
-        str, typer.Option(help="CDK_DEFAULT_REGION of the app.")
+        str, typer.Option(metavar="REGION", help="CDK_DEFAULT_REGION of the app.")
     ] = "us-east-1",
     account: Annotated[
-        str, typer.Option(help="CDK_DEFAULT_ACCOUNT of the app (12 digits).")
+        str,
+        typer.Option(
+            metavar="ACCOUNT", help="CDK_DEFAULT_ACCOUNT of the app (12 digits)."
+        ),
     ] = "123456789012",
     context: Annotated[
         list[str] | None,
         typer.Option(
-            "-c", "--context", help="Extra CDK context KEY=VALUE (JSON values allowed)."
+            "-c",
+            "--context",
+            metavar="KEY=VALUE",
+            help="Extra CDK context; a VALUE that parses as JSON is decoded. "
+            "Repeatable.",
         ),
     ] = None,
     timeout: Annotated[
-        float, typer.Option(help="Wall-time limit of the app, in seconds.")
+        float,
+        typer.Option(metavar="SECONDS", help="Wall-time limit of the app, in seconds."),
     ] = 120.0,
     cache: Annotated[bool, typer.Option(help="Reuse and store cached results.")] = True,
     typecheck: Annotated[
