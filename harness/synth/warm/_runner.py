@@ -217,11 +217,14 @@ def _fresh(directory: Path) -> Path:
 
 
 def _assembly_json(outdir: Path) -> list[Path]:
-    """Return the cloud assembly's JSON files, leaving asset directories alone."""
+    """Return the cloud assembly's JSON files but tree.json and asset directories.
+
+    The harness does not read tree.json, the largest of them.
+    """
     found = []
     for path in outdir.rglob("*.json"):
         parts = path.relative_to(outdir).parts
-        if not any(part.startswith("asset.") for part in parts):
+        if path.name != "tree.json" and not any(p.startswith("asset.") for p in parts):
             found.append(path)
     return found
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 import shutil
+import tempfile
+import threading
 from pathlib import Path
 
 from harness.synth._launch import RunDir
@@ -52,9 +54,17 @@ def give_back(worker: Worker) -> None:
 
 
 def _empty(directory: Path) -> None:
-    """Remove what `directory` contains but keep the directory, a process's cwd."""
-    for child in list(directory.iterdir()):
-        if child.is_dir() and not child.is_symlink():
-            shutil.rmtree(child)
-        else:
-            child.unlink()
+    """Remove what `directory` contains but keep the directory, a process's cwd.
+
+    The entries are renamed into a sibling directory that a background thread
+    deletes, so the next job does not wait for the deletion.
+    """
+    children = list(directory.iterdir())
+    if not children:
+        return
+    trash = Path(tempfile.mkdtemp(prefix="trash-", dir=directory.parent))
+    for child in children:
+        child.rename(trash / child.name)
+    threading.Thread(
+        target=shutil.rmtree, args=(trash,), kwargs={"ignore_errors": True}, daemon=True
+    ).start()
