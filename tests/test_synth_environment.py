@@ -2,7 +2,8 @@
 
 Each failure is real: a fresh harness home, a tiny or read-only tmpfs mounted
 over the jsii cache in a private mount namespace, a runner given a broken job.
-They must end as `harness_error`, never as a model's error.
+They must end as `harness_error`, while the same kind of failure caused by the
+app itself stays the model's error.
 """
 
 from __future__ import annotations
@@ -153,9 +154,13 @@ def namespace_prefix() -> list[str]:
 
 
 def synth_with_cache_mount(
-    home: Path, work: Path, tmpfs_options: str, isolation: str = "strict", **flags
+    work: Path, tmpfs_options: str, isolation: str = "strict", **flags
 ) -> dict | None:
-    """Mount a tmpfs over `home`'s jsii cache in a new namespace and synthesize."""
+    """Mount a tmpfs over the harness home's jsii cache privately and synthesize.
+
+    `flags` are `fake_index` (make the cache look warm) and `remount_read_only`.
+    Returns the error's dictionary, or None when the synthesis succeeded.
+    """
     env = {
         **os.environ,
         "TEST_TMPFS_OPTIONS": tmpfs_options,
@@ -179,7 +184,7 @@ def synth_with_cache_mount(
 
 @pytest.mark.slow
 def test_full_cache_is_harness_error(empty_home, tmp_path):
-    error = synth_with_cache_mount(empty_home, tmp_path, "size=4m,mode=0700")
+    error = synth_with_cache_mount(tmp_path, "size=4m,mode=0700")
     assert error is not None
     assert error["error_class"] == ErrorClass.HARNESS_ERROR.value, error
     assert error["blame"] == "harness"
@@ -189,7 +194,7 @@ def test_full_cache_is_harness_error(empty_home, tmp_path):
 
 @pytest.mark.slow
 def test_read_only_cache_is_harness_error(empty_home, tmp_path):
-    error = synth_with_cache_mount(empty_home, tmp_path, "size=4m,mode=0700,ro")
+    error = synth_with_cache_mount(tmp_path, "size=4m,mode=0700,ro")
     assert error is not None
     assert error["error_class"] == ErrorClass.HARNESS_ERROR.value, error
     assert "iac-harness setup" in error["message"]
@@ -203,12 +208,22 @@ def test_jsii_load_failure_is_harness_error(empty_home, tmp_path, isolation):
     # The cache passes the warm check, so the app's own import of aws_cdk
     # makes jsii unpack aws-cdk-lib into a 4 MB tmpfs, which fails.
     error = synth_with_cache_mount(
-        empty_home, tmp_path, "size=4m,mode=0700", isolation, fake_index=True
+        tmp_path, "size=4m,mode=0700", isolation, fake_index=True
     )
     assert error is not None
     assert error["error_class"] == ErrorClass.HARNESS_ERROR.value, error
     assert "failed to load aws_cdk" in error["message"]
     assert "iac-harness setup" in error["message"]
+
+
+@pytest.mark.slow
+def test_read_only_stale_cache_is_harness_error(empty_home, tmp_path):
+    error = synth_with_cache_mount(
+        tmp_path, "size=4m,mode=0700", fake_index=True, remount_read_only=True
+    )
+    assert error is not None
+    assert error["error_class"] == ErrorClass.HARNESS_ERROR.value, error
+    assert "failed to load aws_cdk" in error["message"]
 
 
 # ---- the same kinds of error caused by the app stay the model's
