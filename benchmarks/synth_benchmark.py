@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import resource
 import shutil
@@ -91,18 +92,17 @@ def run(responses: list[Response], modes: list[str], work: Path) -> dict:
     totals: dict[str, float] = {}
     if "baseline" in modes:
         start = time.perf_counter()
-        before = _children_peak()
-        seconds["baseline"] = _baseline(responses, work)
+        seconds["baseline"], peak = _measured(_baseline, responses, work)
         totals["baseline"] = time.perf_counter() - start
-        memory["baseline"] = {"largest process": max(before, _children_peak())}
+        memory["baseline"] = {"largest process": peak}
     if "cold" in modes:
         settings = SynthSettings(use_cache=False, isolation="strict")
         start = time.perf_counter()
-        seconds["cold"], results["cold"] = _synthesize_all(
-            responses, projects, settings
+        (seconds["cold"], results["cold"]), peak = _measured(
+            _synthesize_all, responses, projects, settings
         )
         totals["cold"] = time.perf_counter() - start
-        memory["cold"] = {"largest process": _children_peak()}
+        memory["cold"] = {"largest process": peak}
     if "warm" in modes:
         start = time.perf_counter()
         with WarmPool() as pool:
@@ -185,6 +185,20 @@ def _baseline_env(response: Response, outdir: Path, node_bin: str) -> dict[str, 
         "CDK_DEFAULT_ACCOUNT": "123456789012",
         "CDK_DEFAULT_REGION": "us-east-1",
     }
+
+
+def _measured(function, *args):
+    """Run `function(*args)` in a forked child; return its value and peak child RSS.
+
+    A fresh child's RUSAGE_CHILDREN covers only the processes of that mode.
+    """
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        return pool.apply(_call_with_peak, (function, *args))
+
+
+def _call_with_peak(function, *args):
+    value = function(*args)
+    return value, _children_peak()
 
 
 def _children_peak() -> int:
