@@ -12,7 +12,7 @@ import importlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from harness.evaluate import EvalSettings, evaluate_path
+from harness.pipeline import EvalSettings, evaluate_path
 from harness.findings import Status
 from harness.taxonomy import Task
 

@@ -58,7 +58,7 @@ def ensure_results(results_dir: str | Path | None) -> Path:
 def make_bundled_run(output: Path) -> None:
     """Evaluate the bundled model against the bundled ideal, with the detection matrix."""
     from harness.detection import detection_matrix
-    from harness.evaluate import EvalSettings, evaluate_to_directory
+    from harness.pipeline import EvalSettings, evaluate_to_directory
 
     responses = REPO_ROOT / "responses"
     logger.info("making the bundled run in %s", output)

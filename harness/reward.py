@@ -18,7 +18,7 @@ from harness.errors import ConfigError, HarnessError
 from harness.evaluation import Evaluation
 
 if TYPE_CHECKING:
-    from harness.evaluate import EvalSettings
+    from harness.pipeline import EvalSettings
     from harness.taxonomy import Task
 
 logger = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """A small real pipeline for testing the batch machinery without synthesis.
 
-`toy_evaluate` has the signature of `harness.evaluate.evaluate_project`. It
+`toy_evaluate` has the signature of `harness.pipeline.evaluate_project`. It
 reads directives from the response text: `TOY:FAIL=1,3` fails those items,
 `TOY:SLEEP=0.5` sleeps, `TOY:HANG` hangs, `TOY:CRASH` kills its own process,
 `TOY:RAISE` raises, `TOY:MEMORY=600` allocates that many MB, `TOY:NOSYNTH`

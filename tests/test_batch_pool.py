@@ -8,7 +8,7 @@ from batch_support import TOY_TASK, toy_evaluate, toy_project
 from harness.batch import PoolLimits, ResponseSpec
 from harness.batch._pool import LocalPool
 from harness.batch._worker import WorkerSetup
-from harness.evaluate import EvalSettings
+from harness.pipeline import EvalSettings
 
 
 def _spec(response_id: str, text: str) -> ResponseSpec:

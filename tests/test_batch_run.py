@@ -12,7 +12,7 @@ from batch_support import TOY_TASK, toy_evaluate
 
 from harness.batch import BatchOptions, Columns, evaluate_batch, pass_at_k
 from harness.errors import ConfigError
-from harness.evaluate import EvalSettings
+from harness.pipeline import EvalSettings
 
 
 def _markdown(directive: str) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.evaluate import EvalSettings, evaluate_ideal, evaluate_path
+from harness.pipeline import EvalSettings, evaluate_ideal, evaluate_path
 from harness.evaluation import Evaluation
 from harness.findings import Status
 from harness.report import build_report, render_markdown

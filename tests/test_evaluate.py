@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from harness.errors import ConfigError
-from harness.evaluate import (
+from harness.pipeline import (
     EvalSettings,
     evaluate_path,
     evaluate_project,

@@ -25,7 +25,7 @@ from test_hostile import (
 )
 
 from harness.batch import BatchOptions, evaluate_batch
-from harness.evaluate import EvalSettings
+from harness.pipeline import EvalSettings
 
 BATCH_TIMEOUT = 10.0
 ORDINARY = {"ts_agnostic": FIXTURES / "ts_agnostic", "py_vpc": FIXTURES / "py_vpc"}

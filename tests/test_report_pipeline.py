@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import report_support as support
 
-from harness.evaluate import EvalSettings, evaluate_ideal, evaluate_path
+from harness.pipeline import EvalSettings, evaluate_ideal, evaluate_path
 from harness.findings import Status
 from harness.report import build_report, render_markdown, render_sarif, write_reports
 from harness.sourcemap import Citation, citation_problems

@@ -9,7 +9,7 @@ from batch_support import IDEAL_DIR, project_markdown
 
 from harness.batch import ideal_evaluation
 from harness.errors import ConfigError
-from harness.evaluate import EvalSettings
+from harness.pipeline import EvalSettings
 from harness.reward import (
     RewardError,
     completion_text,

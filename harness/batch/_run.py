@@ -40,7 +40,7 @@ from harness.results import write_atomic
 from harness.taxonomy import Task
 
 if TYPE_CHECKING:
-    from harness.evaluate import EvalSettings
+    from harness.pipeline import EvalSettings
 
 logger = logging.getLogger(__name__)
 
@@ -112,7 +112,7 @@ def evaluate_batch(
 
     Results already in `run_dir` are reused only with `options.resume`; a run
     directory with results and no resume is rejected. `evaluator` replaces
-    `harness.evaluate.evaluate_project` (same signature). Raises ConfigError
+    `harness.pipeline.evaluate_project` (same signature). Raises ConfigError
     on invalid input and when the ideal cannot be evaluated, and
     BatchInterrupted on SIGINT or SIGTERM after stopping every worker.
     """

@@ -15,7 +15,7 @@ from harness.evaluation import Evaluation, ResponseInfo
 from harness.taxonomy import Task, load_task
 
 if TYPE_CHECKING:
-    from harness.evaluate import EvalSettings
+    from harness.pipeline import EvalSettings
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ def resolve(
     task: str | Task | None, settings: EvalSettings | None
 ) -> tuple[Task, EvalSettings]:
     """Return the task and settings to use; their task ids must agree."""
-    from harness.evaluate import DEFAULT_TASK, EvalSettings
+    from harness.pipeline import DEFAULT_TASK, EvalSettings
 
     task_id = task.id if isinstance(task, Task) else task
     if settings is None:

@@ -19,14 +19,14 @@ from harness.evaluation import Evaluation, Outcome, ResponseInfo
 if TYPE_CHECKING:
     from harness._project import Project
     from harness.batch._inputs import ResponseSpec
-    from harness.evaluate import EvalSettings
+    from harness.pipeline import EvalSettings
     from harness.taxonomy import Task
 
 logger = logging.getLogger(__name__)
 
 
 class Evaluator(Protocol):
-    """The signature of `harness.evaluate.evaluate_project`, which batches call."""
+    """The signature of `harness.pipeline.evaluate_project`, which batches call."""
 
     def __call__(
         self,
@@ -40,7 +40,7 @@ class Evaluator(Protocol):
 
 
 def default_evaluator() -> Evaluator:
-    from harness.evaluate import evaluate_project
+    from harness.pipeline import evaluate_project
 
     return evaluate_project
 

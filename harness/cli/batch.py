@@ -37,7 +37,7 @@ from harness.cli import app, console, err_console
 from harness.cli._common import EXIT_HARNESS_ERROR, EXIT_PASS, parse_weights
 from harness.cli._help import HelpCommand
 from harness.errors import ConfigError
-from harness.evaluate import DEFAULT_TASK, EvalSettings
+from harness.pipeline import DEFAULT_TASK, EvalSettings
 
 
 @app.command(cls=HelpCommand)
@@ -194,7 +194,7 @@ def batch(
         typer.Option(
             metavar="MODULE:FUNCTION",
             help="Evaluate function to call in place of the default, "
-            "harness.evaluate.evaluate_project, with the same signature.",
+            "harness.pipeline.evaluate_project, with the same signature.",
             show_default=False,
         ),
     ] = None,

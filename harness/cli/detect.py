@@ -12,7 +12,7 @@ from rich.table import Table
 
 from harness.cli import app, console
 from harness.detection import detection_matrix
-from harness.evaluate import DEFAULT_TASK, EvalSettings
+from harness.pipeline import DEFAULT_TASK, EvalSettings
 from harness.taxonomy import load_task
 
 

@@ -15,7 +15,7 @@ from harness.cli._common import (
     parse_weights,
     summary_line,
 )
-from harness.evaluate import DEFAULT_TASK, EvalSettings, evaluate_to_directory
+from harness.pipeline import DEFAULT_TASK, EvalSettings, evaluate_to_directory
 from harness.taxonomy import load_task
 
 
