@@ -122,6 +122,11 @@ class WarmPool:
             self._request(worker, message, timeout, execution)
             if collect is not None:
                 collect(worker, execution)
+        except OSError as exc:
+            self._release(worker, healthy=False)
+            raise WorkerUnavailable(
+                f"moving a job's files for the {spec.language} worker failed: {exc}"
+            ) from exc
         except BaseException:
             self._release(worker, healthy=False)
             raise
