@@ -269,7 +269,7 @@ def _outcomes(responses, results) -> dict[str, dict[str, int]]:
 def _stages(responses, projects) -> dict[str, float]:
     """Time rule evaluation, template diff and a cache hit on a few responses."""
     from harness.diff import diff_templates, load_attribution
-    from harness.evaluate import EvalSettings, _run_rules
+    from harness.pipeline import EvalSettings, _run_rules
     from harness.taxonomy import load_task
 
     with tempfile.TemporaryDirectory() as cache:
