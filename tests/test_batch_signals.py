@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.batch._interrupt import BatchInterrupted, interrupted
+from harness.batch import BatchInterrupted
+from harness.batch._interrupt import interrupted
 from harness.batch._record import BatchProgress
 
 TESTS_DIR = Path(__file__).resolve().parent

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 _EXPORTS = {
     "EXECUTORS": "harness.batch._run",
     "BatchOptions": "harness.batch._run",
+    "BatchInterrupted": "harness.batch._interrupt",
     "BatchResult": "harness.batch._run",
     "evaluate_batch": "harness.batch._run",
     "BatchProgress": "harness.batch._record",
@@ -32,6 +33,7 @@ _EXPORTS = {
 
 __all__ = [
     "EXECUTORS",
+    "BatchInterrupted",
     "BatchOptions",
     "BatchProgress",
     "BatchResult",
@@ -71,6 +73,7 @@ if TYPE_CHECKING:
         ResponseSpec,
         collect_responses,
     )
+    from harness.batch._interrupt import BatchInterrupted
     from harness.batch._pool import PoolLimits
     from harness.batch._record import BatchProgress
     from harness.batch._run import EXECUTORS, BatchOptions, BatchResult, evaluate_batch
