@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -174,7 +175,12 @@ def write_atomic(path: Path, text: str) -> None:
 
 
 def write_evaluation(evaluation: Evaluation, directory: Path) -> Path:
-    path = directory / "evaluations" / f"{evaluation.response.id}.json"
+    """Write the document as `evaluations/<id>.json`, with unsafe id characters replaced."""
+    name = (
+        re.sub(r"[^A-Za-z0-9._-]", "_", evaluation.response.id).lstrip(".")
+        or "response"
+    )
+    path = directory / "evaluations" / f"{name}.json"
     write_atomic(path, evaluation.to_json() + "\n")
     return path
 

@@ -158,11 +158,6 @@ def test_batch_prints_model_literally(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="harness.cli.main prints HarnessError messages as rich markup; "
-    "it needs rich.markup.escape(str(exc))",
-)
 def test_error_message_printed_literally(tmp_path):
     missing = tmp_path / "[/]missing:x:[bold]"
 

@@ -11,12 +11,13 @@ import typer
 from rich.table import Table
 
 from harness.cli import app, console
+from harness.cli._help import HelpCommand
 from harness.detection import detection_matrix
 from harness.pipeline import DEFAULT_TASK, EvalSettings
 from harness.taxonomy import load_task
 
 
-@app.command()
+@app.command(cls=HelpCommand)
 def detect(
     ideal: Annotated[
         Path, typer.Option(help="Ideal response the variants are made from.")

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from harness.cli import app, console
 from harness.cli._common import (
@@ -15,11 +16,12 @@ from harness.cli._common import (
     parse_weights,
     summary_line,
 )
+from harness.cli._help import HelpCommand
 from harness.pipeline import DEFAULT_TASK, EvalSettings, evaluate_to_directory
 from harness.taxonomy import load_task
 
 
-@app.command()
+@app.command(cls=HelpCommand)
 def evaluate(
     model: Annotated[
         Path,
@@ -83,7 +85,7 @@ def evaluate(
     console.print(findings_table(model_eval, task_def))
     for evaluation in evaluations:
         console.print(summary_line(evaluation))
-    console.print(f"results written to {output}/")
+    console.print(f"results written to {escape(str(output))}/")
     status = exit_status([model_eval])
     if ideal_eval is not None and ideal_eval.outcome == "harness_error":
         status = EXIT_HARNESS_ERROR
