@@ -42,6 +42,7 @@ class EvalSettings:
     use_cache: bool = True
     timeout: float = 120.0
     isolation: str = "standard"
+    typecheck: bool = False
     extra_context: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -64,6 +65,7 @@ class EvalSettings:
             "diff": self.diff,
             "timeout": self.timeout,
             "isolation": self.isolation,
+            "typecheck": self.typecheck,
             "extra_context": self.extra_context,
         }
 
@@ -237,6 +239,7 @@ def _synth_settings(
         extra_context={**settings.extra_context, **(context or {})},
         extra_env=dict(env or {}),
         isolation=settings.isolation,
+        typecheck=settings.typecheck,
     )
 
 

@@ -61,6 +61,12 @@ def evaluate(
     timeout: Annotated[
         float, typer.Option(help="Synthesis time limit per run, in seconds.")
     ] = 120.0,
+    typecheck: Annotated[
+        bool,
+        typer.Option(
+            help="Type-check TypeScript responses; type errors fail synthesis."
+        ),
+    ] = False,
     report: Annotated[
         bool,
         typer.Option(help="Write the failure-analysis report (markdown, JSON, SARIF)."),
@@ -74,6 +80,7 @@ def evaluate(
         root_causes_only=root_causes_only,
         use_cache=cache,
         timeout=timeout,
+        typecheck=typecheck,
     )
     task_def = load_task(task)
     with console.status(f"evaluating {model}" + (f" against {ideal}" if ideal else "")):
