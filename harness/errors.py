@@ -39,7 +39,7 @@ class ToolchainError(HarnessError):
 
 
 class ErrorClass(str, Enum):
-    """Why a response produced no usable templates."""
+    """Class of failure that left a response without usable templates."""
 
     UNPARSEABLE_RESPONSE = "unparseable_response"
     UNSAFE_PATH = "unsafe_path"

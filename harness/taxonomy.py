@@ -41,11 +41,11 @@ class Item:
 
 @dataclass
 class RuleContext:
-    """What a rule may read about one response.
+    """Inputs a rule may read about one response.
 
     `resynth` synthesizes the same project again with extra environment
-    variables and context values; it is None where that is impossible
-    (a CloudFormation response, or a failed first synthesis).
+    variables and context values. It is None where that is impossible: for a
+    CloudFormation response, or after a failed first synthesis.
     """
 
     project: Project

@@ -47,7 +47,7 @@ def ingest(source: Path | str, *, name: str | None = None) -> Project:
 
 
 def _single_document(directory: Path) -> Path | None:
-    """Return the markdown response a folder holds instead of a project, if any.
+    """Return the markdown response a folder contains instead of a project, if any.
 
     Datasets keep a response as a folder with one document (MODEL_RESPONSE.md);
     such a folder has no other files, so it is read as that document.

@@ -270,7 +270,7 @@ def _py_environment_failure(
         return None
     # NOTE: an app that fills the package cache's overlay or the kernel's
     # TMPDIR before importing a jsii package also lands here; it cannot
-    # be told apart from a harness whose disk is too small.
+    # be distinguished from a harness whose disk is too small.
     return _error(
         ErrorClass.HARNESS_ERROR,
         f"the jsii kernel failed to load {_jsii_package(caller)}, which the harness "

@@ -92,7 +92,7 @@ def jsii_cache_dir() -> Path:
 
 
 def jsii_cache_has_cdk(cache: Path | None = None) -> bool:
-    """Return True when `cache` holds the installed aws-cdk-lib, unpacked and indexed.
+    """Return True when `cache` contains the installed aws-cdk-lib, unpacked and indexed.
 
     `cache` defaults to `jsii_cache_dir()`. The runtime index file
     (`.jsii.runtime.v*.json`) appears only after jsii unpacked the package and

@@ -1,4 +1,4 @@
-"""Which taxonomy items a template diff entry evidences, for the PCI payment VPC.
+"""Attribution table: the taxonomy items a template diff entry evidences (PCI VPC).
 
 Rows match on resource type, entry kind, role attributes and property path,
 never on logical IDs. The role attributes are those `harness.diff` computes.
